@@ -1,0 +1,33 @@
+# One entry point for instructors and CI. Every target creates the virtual environment it needs on first use.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+SUBMISSIONS ?= examples/submissions
+OUT ?= build/grades
+JOBS ?=
+
+.PHONY: test grade stencil fixtures bench clean
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+test: $(VENV)/.installed
+	$(PY) -m pytest
+
+grade: $(VENV)/.installed
+	$(PY) -m autograder grade $(SUBMISSIONS) --out $(OUT) $(if $(JOBS),--jobs $(JOBS))
+
+stencil: $(VENV)/.installed
+	$(PY) -m autograder stencil
+
+fixtures: $(VENV)/.installed
+	$(PY) -m autograder fixtures
+
+bench: $(VENV)/.installed
+	$(PY) -m autograder.bench
+
+clean:
+	rm -rf build dist .pytest_cache

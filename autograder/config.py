@@ -1,0 +1,80 @@
+"""Every number the grading depends on, in one place: points, tolerances, budgets, thresholds, visibility, seeds.
+
+An instructor edits this file (and only this file) to change how the assignment is graded. The README's
+"Configuration" section explains each field. Changing a seed or a grid here needs `make fixtures` afterwards.
+"""
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Points:
+    output_size: float = 10
+    conv2d_shapes: float = 10        # public cases: is the output shape right?
+    conv2d_values: float = 30        # public cases: are the values right?
+    conv2d_hidden: float = 20        # hidden cases (other seeds and shapes), shapes and values together
+    performance: float = 10
+    model_accuracy: float = 15
+    model_own_conv: float = 5        # is_testing=True (the student's conv2d) agrees with the tf.nn.conv2d path
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    # |yours - expected| <= atol + rtol * |expected|, elementwise, as numpy.allclose. float32 sums over up to
+    # 5*5*4 terms in another order differ by ~1e-6 relative; 1e-4 leaves room for float64 accumulation too.
+    rtol: float = 1e-4
+    atol: float = 1e-4
+
+
+@dataclass(frozen=True)
+class PerformanceBudget:
+    # The course's first layer: inputs (100, 32, 32, 3), filters (5, 5, 3, 16), stride 2, SAME.
+    input_shape: tuple = (100, 32, 32, 3)
+    filter_shape: tuple = (5, 5, 3, 16)
+    stride: int = 2
+    padding: str = "SAME"
+    runs: int = 7                    # timed calls of each side, interleaved; the median is compared
+    # (largest allowed ratio to the reference solution, fraction of the points), checked in order.
+    # Measured here: np.tensordot per output pixel ~10x; four loops with np.sum ~700x.
+    tiers: tuple = ((25.0, 1.0), (100.0, 0.5))
+    call_timeout_s: float = 20.0     # one call of the student's conv2d on this layer may take at most this long
+
+
+@dataclass(frozen=True)
+class ModelCheck:
+    epochs: int = 2                  # calls of the student's train(); each is one epoch
+    train_timeout_s: float = 240.0   # for all epochs together
+    # Accuracy on the embedded digits test split: full points at or above `full_credit_accuracy`, none at or
+    # below `zero_credit_accuracy`, linear in between. The solution reaches ~0.97 here (see README).
+    full_credit_accuracy: float = 0.90
+    zero_credit_accuracy: float = 0.50
+    # is_testing=True must predict the same class as the tf.nn.conv2d path on at least this fraction of images.
+    own_conv_agreement: float = 0.99
+
+
+@dataclass(frozen=True)
+class SandboxLimits:
+    memory_mb: int = 1536            # data segment of the worker (RLIMIT_DATA); TensorFlow needs ~700 MB
+    cpu_s: int = 600                 # CPU seconds of the worker over its life
+    file_size_mb: int = 64           # largest file the worker may write, captured stdout/stderr included
+    processes: int = 512             # threads and processes of the sandbox user (TensorFlow starts ~100 threads)
+    call_timeout_s: float = 10.0     # default wall-clock limit of one call into student code
+    import_timeout_s: float = 60.0   # importing the student's modules (TensorFlow alone takes ~4 s)
+    output_bytes: int = 20_000       # how much of the student's printed output is kept
+
+
+@dataclass(frozen=True)
+class Config:
+    points: Points = field(default_factory=Points)
+    tolerance: Tolerance = field(default_factory=Tolerance)
+    performance: PerformanceBudget = field(default_factory=PerformanceBudget)
+    model: ModelCheck = field(default_factory=ModelCheck)
+    sandbox: SandboxLimits = field(default_factory=SandboxLimits)
+    # Gradescope visibility of the hidden conv2d cases: "hidden", "after_due_date", "after_published" or "visible".
+    hidden_visibility: str = "after_published"
+    public_seed: int = 2024
+    hidden_seed: int = 8191
+    digits_split_seed: int = 0       # the deterministic train/test split of the digits set
+    test_fraction: float = 0.25
+
+
+CONFIG = Config()
