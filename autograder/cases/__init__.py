@@ -1,0 +1,29 @@
+"""The graded cases: what students are scored on.
+
+Each part is a `unittest.TestCase` whose test methods carry gradescope-utils' declarative metadata (`@weight` or
+`@partial_credit`, `@number`, `@visibility`). They are run by `autograder.runner`, which reads that metadata and turns
+each method into one Gradescope test. A method talks to the student's code only through `self.session` (see
+`autograder.grade.GradingSession`), never by importing it.
+"""
+import unittest
+
+
+class GradedCase(unittest.TestCase):
+    session = None   # set by the runner before a method runs
+
+    def __init__(self, method_name):
+        super().__init__(method_name)
+        self.feedback = []
+
+    def say(self, markdown):
+        """Add a paragraph of student-facing Markdown to this test's output (shown whether it passes or not)."""
+        self.feedback.append(markdown)
+
+
+def all_cases():
+    """The case classes, in the order they run (and their tests are numbered)."""
+    from autograder.cases.output_size import OutputSize
+    from autograder.cases.conv2d import Conv2D
+    from autograder.cases.performance import Performance
+    from autograder.cases.model import Model
+    return [OutputSize, Conv2D, Performance, Model]

@@ -1,0 +1,62 @@
+"""Part 4: the student's CNN, trained in the worker on the embedded digits set.
+
+The worker never receives the test labels: it returns logits, and the grader computes the accuracy itself.
+"""
+import numpy as np
+from gradescope_utils.autograder_utils.decorators import number, partial_credit, weight
+
+from autograder.cases import GradedCase
+from autograder.cases.conv2d import FORBIDDEN_MESSAGE
+from autograder.config import CONFIG
+
+
+def accuracy_fraction(accuracy, check):
+    """Full points at or above full_credit_accuracy, none at or below zero_credit_accuracy, linear in between."""
+    span = check.full_credit_accuracy - check.zero_credit_accuracy
+    return float(np.clip((accuracy - check.zero_credit_accuracy) / span, 0.0, 1.0))
+
+
+class Model(GradedCase):
+
+    def predictions(self, key):
+        """Predicted classes from the trained model's logits under `key` ("logits" or "logits_own")."""
+        result = self.session.model_result()
+        logits = result[key]
+        labels = self.session.digits()["test_labels"]
+        shape = (len(labels), self.session.num_classes)
+        self.assertTrue(isinstance(logits, np.ndarray) and logits.shape == shape,
+                        f"`model.call(test_inputs)` must return logits of shape {shape}; got "
+                        f"{getattr(logits, 'shape', type(logits).__name__)}.")
+        self.assertTrue(np.isfinite(logits).all(), "The model's logits contain NaN or infinity.")
+        return logits.argmax(axis=1)
+
+    @partial_credit(CONFIG.points.model_accuracy)
+    @number("4.1")
+    def test_accuracy(self, set_score=None):
+        """CNN: test accuracy on the digits set"""
+        check = CONFIG.model
+        predicted = self.predictions("logits")
+        accuracy = float(np.mean(predicted == self.session.digits()["test_labels"]))
+        set_score(CONFIG.points.model_accuracy * accuracy_fraction(accuracy, check))
+        losses = self.session.model_result()["losses"]
+        self.say(f"After {check.epochs} calls of `train`, test accuracy **{accuracy:.1%}** (full points from "
+                 f"{check.full_credit_accuracy:.0%}, none at {check.zero_credit_accuracy:.0%} or below). "
+                 f"Loss went from {losses[0]:.3f} to {losses[-1]:.3f} over {len(losses)} batches."
+                 if losses else f"Test accuracy **{accuracy:.1%}**; `train` returned no losses.")
+
+    @weight(CONFIG.points.model_own_conv)
+    @number("4.2")
+    def test_own_conv(self):
+        """CNN: is_testing=True (your conv2d) agrees with tf.nn.conv2d"""
+        apis = self.session.forbidden_apis()
+        self.assertFalse(apis, FORBIDDEN_MESSAGE.format(apis=", ".join(apis)))
+        result = self.session.model_result()
+        self.assertFalse(result.get("own_error"),
+                         f"`model.call(test_inputs, is_testing=True)` failed: {result.get('own_error')}")
+        agreement = float(np.mean(self.predictions("logits_own") == self.predictions("logits")))
+        self.assertGreaterEqual(
+            agreement, CONFIG.model.own_conv_agreement,
+            f"With is_testing=True your model predicts the same class as with tf.nn.conv2d on only "
+            f"{agreement:.1%} of the test images. The first convolution must use your conv2d with the same "
+            "filters, strides and padding as the tf.nn.conv2d path.")
+        self.say(f"Predictions agree on {agreement:.1%} of the test images.")

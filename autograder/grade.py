@@ -1,0 +1,216 @@
+"""Grading one submission, from a path to a `SubmissionResult` and its results.json.
+
+    submission path -> intake.stage -> GradingSession (owns the sandboxed worker) -> runner.run_cases -> result
+
+The grading process never imports the student's code, nor TensorFlow: the student's functions run in a sandboxed
+worker (`autograder.sandbox`), and expected outputs come from fixtures tf.nn.conv2d made ahead of time.
+"""
+import tempfile
+import time
+import traceback
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from autograder import __version__, fixtures, intake, rules
+from autograder.cases import all_cases
+from autograder.config import CONFIG
+from autograder.results import SubmissionResult, write_results
+from autograder.runner import blank_result, run_cases, test_methods
+from autograder.sandbox import StudentError, Worker
+
+FLAG_OF_KIND = {"timeout": "timeout", "memory": "memory", "died": "crashed", "protocol": "crashed",
+                "import": "import-error"}
+
+
+@dataclass
+class Outcome:
+    """What one call of the student's conv2d gave: an output array, or a student-facing problem."""
+    output: object = None       # np.ndarray of real numbers, or None
+    problem: str = ""           # why there is no usable output ("raised ValueError: ...", "timed out ...")
+
+
+def version():
+    """Identifies the grading: code version and fixture content (resumed batches regrade when it changes)."""
+    return f"{__version__}+{fixtures.fixture_hash()[:12]}"
+
+
+class GradingSession:
+    """Everything the cases of one submission share: the staged code, its sandboxed worker, and what was found."""
+
+    def __init__(self, staged, config=CONFIG):
+        self.staged = staged
+        self.config = config
+        self.flags = set()
+        self.diagnoses = Counter()
+        self.runtime_forbidden = set()
+        self.static_forbidden = self._static_check()
+        self.stopped = ""            # set when student code must not be called again (e.g. after a timeout)
+        self._worker = None
+        self._cases = {}
+        self._outcomes = {}
+
+    def _static_check(self):
+        try:
+            findings = rules.find_forbidden((self.staged.directory / "convolution.py").read_text())
+        except SyntaxError:
+            return []            # the import fails in the worker and says so, with the line
+        return [f"`{f.api}` (line {f.line})" for f in findings]
+
+    # -- the worker -------------------------------------------------------------------------------------------
+    def worker(self, modules=("convolution",)):
+        """The sandboxed worker importing `modules`; only one worker lives at a time (memory)."""
+        if self._worker is not None and self._worker.modules != tuple(modules):
+            self._worker.close()
+            self._worker = None
+        if self._worker is None:
+            self._worker = Worker(self.staged.directory, limits=self.config.sandbox, modules=tuple(modules))
+        return self._worker
+
+    def call(self, module, function, *args, timeout=None):
+        """Call the student's module.function(*args) in the worker; StudentError on trouble (flags recorded)."""
+        if self.stopped:
+            raise StudentError("skipped", self.stopped)
+        try:
+            reply = self.worker().call(module, function, *args,
+                                       timeout=timeout or self.config.sandbox.call_timeout_s)
+        except StudentError as error:
+            self.record(error)
+            raise
+        self.runtime_forbidden.update(reply.forbidden)
+        return reply
+
+    def record(self, error):
+        """Remember what a StudentError says about the submission; stop calling its code after a timeout."""
+        if error.kind in FLAG_OF_KIND:
+            self.flags.add(FLAG_OF_KIND[error.kind])
+        if error.kind == "timeout":
+            self.stopped = f"not run: your code timed out earlier ({error.message})"
+
+    def close(self):
+        if self._worker is not None:
+            self.isolation = self._worker.isolation
+            self.student_output = self._worker.output()
+            self._worker.close()
+            self._worker = None
+
+    # -- conv2d cases ---------------------------------------------------------------------------------------
+    def conv_cases(self, set_name):
+        if set_name not in self._cases:
+            self._cases[set_name] = fixtures.load_conv_cases(set_name)
+        return self._cases[set_name]
+
+    def conv_outcomes(self, set_name):
+        """The student's conv2d on every case of the set, called once and remembered."""
+        if set_name not in self._outcomes:
+            self._outcomes[set_name] = [self._conv_outcome(case) for case in self.conv_cases(set_name)]
+        return self._outcomes[set_name]
+
+    def _conv_outcome(self, case):
+        try:
+            reply = self.call("convolution", "conv2d", case.inputs, case.filters, case.strides, case.padding)
+        except StudentError as error:
+            if error.kind == "exception":
+                return Outcome(problem=f"conv2d raised `{error.message.splitlines()[0]}`")
+            return Outcome(problem=error.message)
+        return outcome_of(reply)
+
+    # -- the model ----------------------------------------------------------------------------------------------
+    num_classes = 10
+
+    def digits(self):
+        if not hasattr(self, "_digits"):
+            self._digits = fixtures.load_digits()
+        return self._digits
+
+    def model_result(self):
+        """The student's CNN trained in a fresh worker: {losses, logits, logits_own, own_error}; run once."""
+        if not hasattr(self, "_model_result"):
+            self._model_result = self._train_model()
+        if isinstance(self._model_result, StudentError):
+            raise self._model_result
+        return self._model_result
+
+    def _train_model(self):
+        if "assignment" not in self.staged.modules:
+            return StudentError("missing", "No `assignment.py` in your submission, so there is no model to train.")
+        data, check = self.digits(), self.config.model
+        try:
+            return self.worker(("convolution", "assignment")).run_model(
+                num_classes=self.num_classes, epochs=check.epochs, train_inputs=data["train_inputs"],
+                train_labels=data["train_labels"], test_inputs=data["test_inputs"], timeout=check.train_timeout_s)
+        except StudentError as error:
+            self.record(error)
+            return error
+
+    def forbidden_apis(self):
+        return sorted(set(self.static_forbidden) | self.runtime_forbidden)
+
+    def note_diagnosis(self, name):
+        self.diagnoses[name] += 1
+
+
+def outcome_of(reply):
+    """An Outcome from a worker reply: conv2d must return a NumPy array (a tf.Tensor is converted in the worker)."""
+    value = reply.value
+    if not isinstance(value, np.ndarray):
+        return Outcome(problem=f"conv2d returned a `{reply.type}`; it must return a NumPy array")
+    if not (np.issubdtype(value.dtype, np.floating) or np.issubdtype(value.dtype, np.integer)):
+        return Outcome(problem=f"conv2d returned an array of dtype {value.dtype}; expected float32")
+    return Outcome(output=value)
+
+
+def grade_submission(path, out_dir=None, student=""):
+    """Grade the submission at `path`; write `out_dir`/results.json when given. Never raises for student faults."""
+    started = time.monotonic()
+    name = intake.submission_name(path)
+    result = SubmissionResult(name=name, student=student, autograder_version=version())
+    session = None
+    try:
+        with tempfile.TemporaryDirectory(prefix="cnn-grade-") as scratch:
+            staged = intake.stage(path, Path(scratch) / "submission")
+            session = GradingSession(staged)
+            try:
+                result.tests, result.instructor_log = run_cases(all_cases(), session)
+            finally:
+                session.close()
+            result.flags = sorted(session.flags | ({"forbidden-api"} if session.forbidden_apis() else set()))
+            result.diagnosis = session.diagnoses.most_common(1)[0][0] if session.diagnoses else ""
+            result.isolation = getattr(session, "isolation", {})
+            result.output = summary(result, staged.notes)
+    except intake.SubmissionError as error:
+        result.status = "error"
+        result.output = f"**Your submission could not be graded.** {error}"
+        result.tests = zero_tests(str(error))
+    except Exception:
+        result.status = "error"
+        result.output = ("**The autograder failed on your submission.** This is not your fault; your instructor has "
+                         "the details. Your score is 0 until they regrade it.")
+        result.instructor_log += traceback.format_exc()
+        result.tests = zero_tests("Not graded: the autograder failed.")
+    result.execution_time = time.monotonic() - started
+    if out_dir is not None:
+        write_results(result, out_dir)
+    return result
+
+
+def zero_tests(message):
+    """Every graded test at 0 with one message, so results.json always lists the full point total."""
+    tests = []
+    for case_class in all_cases():
+        for method_name, function in test_methods(case_class):
+            test = blank_result(function, method_name)
+            test.output = message
+            tests.append(test)
+    return tests
+
+
+def summary(result, notes):
+    """The Markdown shown above the tests: total, main diagnosis, flags, intake notes."""
+    lines = [f"**Score: {result.score:g} / {result.max_score:g}**"]
+    if result.diagnosis:
+        lines.append(f"Most likely mistake: *{result.diagnosis}* (see the conv2d tests below).")
+    lines.extend(notes)
+    return "\n\n".join(lines)

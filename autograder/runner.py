@@ -1,0 +1,79 @@
+"""A thin runner for the graded cases, instead of gradescope-utils' JSONTestRunner.
+
+JSONTestRunner drops tests whose subTests fail, crashes on a setUpClass error, writes nothing until the whole suite
+ends and cannot tell the student's failure from the grader's own bug. Here every test method runs on its own: a
+failed assertion or a `StudentError` costs the student that test with its message; any other exception is the
+grader's fault, scored 0 with a neutral message and its traceback kept for the instructor; the next test runs anyway.
+"""
+import traceback
+import unittest
+
+from autograder.results import TestResult
+from autograder.sandbox import StudentError
+
+GRADER_FAULT = ("The autograder failed while checking this part. This is not your fault; your instructor has the "
+                "details and will look at it.")
+
+
+def test_methods(case_class):
+    """(method name, function) of a case class, ordered by their @number."""
+    names = unittest.TestLoader().getTestCaseNames(case_class)
+    methods = [(name, getattr(case_class, name)) for name in names]
+    return sorted(methods, key=lambda item: [int(part) for part in item[1].__number__.split(".")])
+
+
+def blank_result(function, method_name):
+    """A TestResult at 0 points carrying the test's metadata (name from the docstring's first line)."""
+    return TestResult(
+        name=(function.__doc__ or method_name).strip().splitlines()[0],
+        number=function.__number__,
+        score=0.0,
+        max_score=float(getattr(function, "__weight__", 0)),
+        visibility=getattr(function, "__visibility__", "visible"),
+        tags=tuple(getattr(function, "__tags__", ())),
+    )
+
+
+def run_test(case_class, name, session):
+    """Run one test method and return (TestResult, instructor log text)."""
+    function = getattr(case_class, name)
+    test = case_class(name)
+    test.session = session
+    max_score = float(getattr(function, "__weight__", 0))
+    # @partial_credit keeps the score on the function object itself: clear what a previous submission left there.
+    if hasattr(function, "__score__"):
+        del function.__score__
+    log = ""
+    try:
+        getattr(test, name)()
+        failure = None
+    except AssertionError as error:
+        failure = str(error)
+    except StudentError as error:
+        failure = error.message
+    except Exception:
+        failure = GRADER_FAULT
+        log = f"{case_class.__name__}.{name} raised:\n{traceback.format_exc()}"
+    score = getattr(function, "__score__", None)
+    if failure is not None:
+        score = 0.0
+    elif score is None:
+        score = max_score
+    result = blank_result(function, name)
+    result.score = round(min(max(float(score), 0.0), max_score), 4)
+    result.output = "\n\n".join(test.feedback + ([failure] if failure else []))
+    return result, log
+
+
+def run_cases(case_classes, session, on_result=None):
+    """Run every test of the case classes in order; returns (list of TestResult, instructor log)."""
+    results, logs = [], []
+    for case_class in case_classes:
+        for name, _ in test_methods(case_class):
+            result, log = run_test(case_class, name, session)
+            results.append(result)
+            if log:
+                logs.append(log)
+            if on_result:
+                on_result(result)
+    return results, "\n".join(logs)
