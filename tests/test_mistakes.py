@@ -1,0 +1,74 @@
+"""Each known mistake is exposed by a public case and named by diagnose; right or random answers name nothing."""
+import numpy as np
+import pytest
+
+from autograder.config import CONFIG
+from autograder.fixtures import load_conv_cases
+from autograder.mistakes import MISTAKES, MISTAKES_BY_NAME, diagnose
+
+PUBLIC = load_conv_cases("public")
+
+
+def _differs(first, second):
+    return first.shape != second.shape or not np.allclose(first, second, rtol=CONFIG.tolerance.rtol,
+                                                                 atol=CONFIG.tolerance.atol)
+
+
+@pytest.mark.parametrize("mistake", MISTAKES, ids=lambda mistake: mistake.name)
+def test_some_public_case_exposes_and_names_the_mistake(mistake):
+    named_on = []
+    for case in PUBLIC:
+        mistaken = mistake.compute(case.inputs, case.filters, case.strides, case.padding)
+        if _differs(mistaken, case.expected) and diagnose(case, mistaken) is mistake:
+            named_on.append(case.id)
+    assert named_on, f"no public case exposes {mistake.name} and names it"
+
+
+@pytest.mark.parametrize("mistake", MISTAKES, ids=lambda mistake: mistake.name)
+def test_exposes_metadata_agrees_with_the_mistake(mistake):
+    for case in PUBLIC:
+        mistaken = mistake.compute(case.inputs, case.filters, case.strides, case.padding)
+        assert (mistake.name in case.exposes) == _differs(mistaken, case.expected), case.id
+
+
+def test_known_cases_name_the_expected_mistake():
+    cases = {case.id: case for case in PUBLIC}
+    # REFERENCE §1: a 2x2 kernel on a 5x5 input with SAME; symmetric padding gives a 4x4 output.
+    even_kernel = cases["public002"]
+    wrong = MISTAKES_BY_NAME["symmetric_same_padding"].compute(
+        even_kernel.inputs, even_kernel.filters, even_kernel.strides, even_kernel.padding)
+    assert wrong.shape[1:3] == (4, 4)
+    assert diagnose(even_kernel, wrong).name == "symmetric_same_padding"
+    # The lecture's edge example convolved with the kernel flipped.
+    edges = cases["lecture_edges"]
+    flipped = MISTAKES_BY_NAME["flipped_kernel"].compute(edges.inputs, edges.filters, 1, "VALID")
+    assert diagnose(edges, flipped).name == "flipped_kernel"
+
+
+def test_correct_output_names_nothing():
+    for case in PUBLIC:
+        assert diagnose(case, case.expected) is None, case.id
+        assert diagnose(case, case.expected.astype(np.float64) + 1e-6) is None, case.id
+
+
+def test_garbage_names_nothing():
+    rng = np.random.default_rng(0)
+    for case in PUBLIC:
+        assert diagnose(case, rng.standard_normal(case.expected.shape)) is None, case.id
+        assert diagnose(case, np.zeros((2, 3))) is None, case.id
+        assert diagnose(case, "not an array") is None, case.id
+        assert diagnose(case, None) is None, case.id
+
+
+def test_a_mistake_that_makes_no_difference_is_not_evidence():
+    # C_in = 1: "first input channel only" computes the right answer, so it must never be named there.
+    case = next(case for case in PUBLIC if case.inputs.shape[3] == 1 and case.id.startswith("public"))
+    same = MISTAKES_BY_NAME["first_input_channel_only"].compute(case.inputs, case.filters, case.strides, case.padding)
+    assert not _differs(same, case.expected)
+    assert diagnose(case, same) is None
+
+
+def test_explanations_are_short_sentences():
+    for mistake in MISTAKES:
+        assert mistake.explanation.startswith("Your") and 40 < len(mistake.explanation) < 400, mistake.name
+    assert len(MISTAKES_BY_NAME) == len(MISTAKES)
