@@ -31,12 +31,13 @@ def assert_same_output(actual, expected, case, hint=""):
     expected = np.asarray(expected)
     assert actual.shape == expected.shape, (
         f"{case}: output shape is {actual.shape}, expected {expected.shape} [batch, height, width, out_channels]. "
-        "Check conv_output_size and the padding.")
+        f"Check conv_output_size and the padding. {hint}".rstrip())
     if not np.allclose(actual, expected, rtol=RTOL, atol=ATOL):
         difference = np.abs(actual.astype(np.float64) - expected)
         first_wrong = tuple(int(i) for i in np.argwhere(difference > ATOL + RTOL * np.abs(expected))[0])
-        pytest.fail(f"{case}: wrong values. At index {first_wrong} you return {actual[first_wrong]!r}, expected "
-                    f"{expected[first_wrong]!r}; largest difference {difference.max():.3g}. {hint}".rstrip())
+        pytest.fail(f"{case}: wrong values. At index {first_wrong} you return {float(actual[first_wrong]):.6g}, "
+                    f"expected {float(expected[first_wrong]):.6g}; largest difference {difference.max():.3g}. "
+                    f"{hint}".rstrip())
 
 
 # ---------------------------------------------------------------------------------------------------------------
