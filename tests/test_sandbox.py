@@ -21,7 +21,7 @@ AS_ROOT = os.geteuid() == 0
 def student(tmp_path, **modules):
     """Write each keyword as a student module (name -> source) and return the folder."""
     folder = tmp_path / "submission"
-    folder.mkdir(exist_ok=True)
+    folder.mkdir(parents=True, exist_ok=True)
     for name, source in modules.items():
         (folder / f"{name}.py").write_text(textwrap.dedent(source))
     return folder
@@ -430,3 +430,61 @@ def test_run_model_plumbing_without_tensorflow(tmp_path):
     assert result["logits_own"] is None
     assert result["own_error"].startswith("NotImplementedError: own convolution not done yet")
     assert set(result["seconds"]) == {"train", "predict"}
+
+
+def test_memory_of_child_processes_is_polled(tmp_path):
+    # Each child stays under RLIMIT_DATA; only the grader's poll of the whole tree's RSS can stop them.
+    source = """
+        import os, time
+        import numpy as np
+        def hog_in_children():
+            for _ in range(4):
+                if os.fork() == 0:
+                    block = np.ones(150 * 2 ** 20 // 8)
+                    time.sleep(30)
+                    os._exit(0)
+            time.sleep(30)
+    """
+    limits = replace(CONFIG.sandbox, memory_mb=300)
+    with Worker(student(tmp_path, convolution=source), limits=limits) as worker:
+        with pytest.raises(StudentError) as caught:
+            worker.call("convolution", "hog_in_children", timeout=20)
+    assert caught.value.kind == "memory"
+    assert caught.value.message == "killed: exceeded 300 MB memory"
+
+
+def test_garbage_on_the_pipe_is_a_protocol_error(tmp_path):
+    source = """
+        import os
+        def scribble():
+            for fd in range(3, 64):
+                try:
+                    if os.readlink(f"/proc/self/fd/{fd}").startswith("pipe:"):
+                        os.write(fd, b"\\xff" * 64)
+                except OSError:
+                    pass
+            return 1
+
+        def trivial():
+            return 1
+    """
+    with Worker(student(tmp_path, convolution=source)) as worker:
+        with pytest.raises(StudentError) as caught:
+            worker.call("convolution", "scribble")
+        assert caught.value.kind == "protocol"
+        assert worker.call("convolution", "trivial").value == 1
+        assert worker.restarts == 1
+
+
+def test_closing_one_worker_spares_another(tmp_path):
+    first = Worker(student(tmp_path / "a", convolution=SIMPLE))
+    second = Worker(student(tmp_path / "b", convolution=SIMPLE))
+    try:
+        first.call("convolution", "trivial")
+        second.call("convolution", "trivial")
+        first.close()
+        assert second.call("convolution", "trivial").value == 1
+        assert second.restarts == 0
+    finally:
+        first.close()
+        second.close()

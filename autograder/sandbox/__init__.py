@@ -360,7 +360,7 @@ class Worker:
             return
         _kill_session(process.pid)
         if self._uid is not None:
-            _kill_all_processes_of(self._uid, self._gid)
+            _kill_leftovers_of(self._uid, self._gid, process.pid)
         process.wait()
 
     # -- output --------------------------------------------------------------------------------------------------
@@ -476,14 +476,14 @@ def _tree_rss_bytes(pid, depth=0):
 
 
 def _processes():
-    """(pid, session id, uid) of every process we can see."""
+    """(pid, parent pid, session id, uid) of every process we can see."""
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
             with open(f"/proc/{entry}/stat") as file:
                 fields = file.read().rsplit(")", 1)[1].split()
-            yield int(entry), int(fields[3]), os.stat(f"/proc/{entry}").st_uid
+            yield int(entry), int(fields[1]), int(fields[3]), os.stat(f"/proc/{entry}").st_uid
         except (OSError, ValueError, IndexError):
             continue
 
@@ -494,7 +494,7 @@ def _kill_session(session_id):
         os.killpg(session_id, signal.SIGKILL)
     except OSError:
         pass
-    for pid, session, _ in _processes():
+    for pid, _, session, _ in _processes():
         if session == session_id:
             try:
                 os.kill(pid, signal.SIGKILL)
@@ -502,15 +502,41 @@ def _kill_session(session_id):
                 pass
 
 
-def _kill_all_processes_of(uid, gid):
-    """As the sandbox user, SIGKILL every process of that user (those that left the session too)."""
+def _kill_leftovers_of(uid, gid, own_session):
+    """SIGKILL the sandbox user's processes that escaped the worker's session, sparing other live workers.
+
+    Other graders running in parallel (make grade --jobs) use the same user; their workers are session leaders
+    whose parent is a live grader (not the user, not init). Everything else of the user is a leftover. When no
+    other worker lives, one kill(-1) as the user also catches processes forked while we look.
+    """
+    for _ in range(10):
+        table = {pid: (parent, session, owner) for pid, parent, session, owner in _processes()}
+        live_workers = {pid for pid, (parent, session, owner) in table.items()
+                        if owner == uid and session == pid and pid != own_session and parent > 1
+                        and parent in table and table[parent][2] != uid}
+        if not live_workers:
+            _kill_all_processes_as(uid, gid)
+            return
+        leftovers = [pid for pid, (_, session, owner) in table.items()
+                     if owner == uid and session not in live_workers and pid != own_session]
+        if not leftovers:
+            return
+        for pid in leftovers:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+
+
+def _kill_all_processes_as(uid, gid):
+    """As the sandbox user, SIGKILL every process of that user (except the caller)."""
     pid = os.fork()
     if pid == 0:
         try:
             os.setgroups([])
             os.setgid(gid)
             os.setuid(uid)
-            os.kill(-1, signal.SIGKILL)      # every process this user may signal, except the caller
+            os.kill(-1, signal.SIGKILL)
         finally:
             os._exit(0)
     os.waitpid(pid, 0)
@@ -518,7 +544,7 @@ def _kill_all_processes_of(uid, gid):
 
 def _threads_of_user(uid):
     count = 0
-    for pid, _, owner in _processes():
+    for pid, _, _, owner in _processes():
         if owner == uid:
             try:
                 count += len(os.listdir(f"/proc/{pid}/task"))
