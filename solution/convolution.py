@@ -79,10 +79,13 @@ def conv2d(inputs, filters, strides, padding):
     # im2col: rows[b, i, j, di, dj*C_in + q] = padded[b, s_h*i + di, s_w*j + dj, q]. In NHWC memory the
     # filter_width*C_in values (dj, q) of one filter row lie side by side, so `rows` is a strided view (no copy)
     # whose last two axes follow the filters' own [KH, KW, C_in] order; one matrix product then does the sums.
-    batch_step, row_step, column_step, channel_step = padded.strides
+    # Steps computed from the shape, not read from .strides: a length-1 axis made by np.newaxis reports step 0.
+    item = padded.itemsize
+    row_step = padded.shape[2] * in_channels * item
     rows = np.lib.stride_tricks.as_strided(
         padded, (batch, out_height, out_width, filter_height, filter_width * in_channels),
-        (batch_step, stride_h * row_step, stride_w * column_step, row_step, channel_step), writeable=False)
+        (padded.shape[1] * row_step, stride_h * row_step, stride_w * in_channels * item, row_step, item),
+        writeable=False)
     columns = rows.reshape(-1, filter_height * filter_width * in_channels)
     out = columns @ filters.astype(dtype, copy=False).reshape(-1, out_channels)
     out = out.reshape(batch, out_height, out_width, out_channels)
