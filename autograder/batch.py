@@ -12,7 +12,7 @@ def is_submission(path):
     path = Path(path)
     if path.is_file():
         return path.suffix in SUBMISSION_SUFFIXES
-    return path.is_dir() and bool(intake.find_modules(path))
+    return path.is_dir() and bool(intake.find_modules(path, one_level_down=False))
 
 
 def find_submissions(paths):

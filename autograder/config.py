@@ -41,10 +41,12 @@ class PerformanceBudget:
 
 @dataclass(frozen=True)
 class ModelCheck:
-    epochs: int = 2                  # calls of the student's train(); each is one epoch
+    epochs: int = 3                  # calls of the student's train(); each is one epoch
+    seed: int = 0                    # tf.keras.utils.set_random_seed before the model is built
     train_timeout_s: float = 240.0   # for all epochs together
     # Accuracy on the embedded digits test split: full points at or above `full_credit_accuracy`, none at or
-    # below `zero_credit_accuracy`, linear in between. The solution reaches ~0.97 here (see README).
+    # below `zero_credit_accuracy`, linear in between. After 3 epochs the solution reaches 0.98 with seed 0 and
+    # 0.951-0.969 with seeds 1-4 (1 epoch: 0.84-0.91, 2 epochs: 0.91-0.96).
     full_credit_accuracy: float = 0.90
     zero_credit_accuracy: float = 0.50
     # is_testing=True must predict the same class as the tf.nn.conv2d path on at least this fraction of images.

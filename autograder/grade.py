@@ -211,6 +211,6 @@ def summary(result, notes):
     """The Markdown shown above the tests: total, main diagnosis, flags, intake notes."""
     lines = [f"**Score: {result.score:g} / {result.max_score:g}**"]
     if result.diagnosis:
-        lines.append(f"Most likely mistake: *{result.diagnosis}* (see the conv2d tests below).")
+        lines.append(f"Most likely mistake: *{result.diagnosis.replace('_', ' ')}* (see the conv2d tests below).")
     lines.extend(notes)
     return "\n\n".join(lines)

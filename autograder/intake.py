@@ -12,6 +12,7 @@ from pathlib import Path
 import nbformat
 
 MODULES = ("convolution", "assignment")
+GIVEN_PREPROCESS = Path(__file__).resolve().parent.parent / "solution" / "preprocess.py"
 MAX_UNZIPPED_BYTES = 50 * 1024 * 1024
 
 
@@ -62,17 +63,21 @@ def stage(path, destination):
                               "assignment.py at the top level of your upload.")
     for module, source in found.items():
         shutil.copyfile(source, destination / f"{module}.py")
+    # preprocess.py is handed out whole; the course's copy is used, whatever the student uploaded.
+    shutil.copyfile(GIVEN_PREPROCESS, destination / "preprocess.py")
     if "assignment" not in found:
         notes.append("No `assignment.py` found: the model parts cannot be graded.")
     (destination / "_notebook.py").unlink(missing_ok=True)
     return StagedSubmission(name, destination, tuple(m for m in MODULES if m in found), notes)
 
 
-def find_modules(folder):
-    """{module: path} for convolution.py / assignment.py at the top of `folder` or one folder below."""
+def find_modules(folder, one_level_down=True):
+    """{module: path} for convolution.py / assignment.py at the top of `folder` (or one folder below)."""
     found = {}
     for module in MODULES:
-        candidates = sorted(folder.glob(f"{module}.py")) or sorted(folder.glob(f"*/{module}.py"))
+        candidates = sorted(folder.glob(f"{module}.py"))
+        if not candidates and one_level_down:
+            candidates = sorted(folder.glob(f"*/{module}.py"))
         candidates = [c for c in candidates if "__MACOSX" not in c.parts]
         if candidates:
             found[module] = candidates[0]

@@ -18,7 +18,7 @@ import tensorflow as tf
 from convolution import conv2d
 from preprocess import get_data
 
-NUM_EPOCHS = 5  # ~1 s each on 2 cores; test accuracy ~0.97 (0.95 or more from epoch 3 on)
+NUM_EPOCHS = 5  # the reference model takes ~1 s per epoch and reaches ~97% test accuracy on digits
 BATCH_SIZE = 32
 LEARNING_RATE = 5e-3
 FIRST_CONV_STRIDES = [1, 1, 1, 1]
@@ -36,8 +36,9 @@ class CNN(tf.keras.Model):
         """
         super().__init__()
         # Keras 3's Model.__init__ sets `self.loss = None` (for compile(), which we do not use); that instance
-        # attribute would hide the `loss` method below. Do not remove this line.
-        del self.loss
+        # attribute would hide the `loss` method below. Do not remove these lines.
+        if "loss" in vars(self):
+            del self.loss
         # TODO: Create the optimizer, the layers, and first_filters = None (made on the first call).
         raise NotImplementedError("__init__: Create the optimizer, the layers, and first_filters = None (made on the first call).")
 

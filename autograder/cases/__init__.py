@@ -9,7 +9,8 @@ import unittest
 
 
 class GradedCase(unittest.TestCase):
-    session = None   # set by the runner before a method runs
+    session = None        # set by the runner before a method runs
+    longMessage = False   # a failed assertion shows only our message, not "False is not true : ..."
 
     def __init__(self, method_name):
         super().__init__(method_name)

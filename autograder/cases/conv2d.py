@@ -73,7 +73,10 @@ class Conv2D(GradedCase):
             mistake, count = mistakes.most_common(1)[0]
             self.session.note_diagnosis(mistake.name)
             self.say(f"**Likely mistake** ({count} of the failing cases match it): {mistake.explanation}")
-        if show_details:
+        problems = {problem for _, _, problem in failures}
+        if len(failures) == len(cases) and len(problems) == 1:
+            self.say(f"Every case failed the same way: {problems.pop()}")
+        elif show_details:
             case, _, problem = min(failures, key=lambda f: f[0].inputs.size + f[0].filters.size)
             self.say(f"Smallest failing case: {case_text(case)}: {problem}.")
 

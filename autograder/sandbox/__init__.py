@@ -146,9 +146,9 @@ class Worker:
         reply, arrays, _ = self._request({"op": "fetch", "name": name}, [], self.limits.call_timeout_s)
         return protocol.decode_value(reply["value"], arrays)
 
-    def run_model(self, num_classes, epochs, train_inputs, train_labels, test_inputs,
+    def run_model(self, num_classes, epochs, train_inputs, train_labels, test_inputs, seed=CONFIG.model.seed,
                   timeout=CONFIG.model.train_timeout_s):
-        """Build assignment.CNN(num_classes), train it `epochs` times, predict test_inputs both ways.
+        """Seed TensorFlow, build assignment.CNN(num_classes), train it `epochs` times, predict test_inputs both ways.
 
         train_inputs [n_train, H, W, C], train_labels [n_train] or [n_train, num_classes], test_inputs [n_test, H, W, C].
         Returns {"losses": [float], "logits": [n_test, num_classes], "logits_own": array or None,
@@ -156,7 +156,7 @@ class Worker:
         """
         if "assignment" not in self.modules:
             raise ValueError("run_model needs 'assignment' among the imported modules")
-        header = {"op": "model", "num_classes": int(num_classes), "epochs": int(epochs)}
+        header = {"op": "model", "num_classes": int(num_classes), "epochs": int(epochs), "seed": int(seed)}
         arrays = [np.asarray(train_inputs), np.asarray(train_labels), np.asarray(test_inputs)]
         reply, reply_arrays, _ = self._request(header, arrays, timeout)
         result = protocol.decode_value(reply["value"], reply_arrays)
