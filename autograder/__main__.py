@@ -1,30 +1,22 @@
-"""Command line: `python -m autograder grade|stencil|fixtures ...` — one plain function per verb."""
-import argparse
+"""Command line: `python -m autograder VERB [ARGS]`. Each verb is the `main(argv)` of one module, so the command
+line and the Python API are the same thing; `python -m autograder VERB --help` shows a verb's options."""
+import importlib
 import sys
+
+VERBS = {
+    "grade": ("autograder.batch", "grade submissions: folders, .zip, .py, .ipynb, or folders of them"),
+    "stencil": ("autograder.stencil", "regenerate stencil/ from solution/ (--check: only report drift)"),
+    "fixtures": ("autograder.fixtures", "rebuild the grading fixtures with TensorFlow"),
+}
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__)
-    verbs = parser.add_subparsers(dest="verb", required=True)
-    grade = verbs.add_parser("grade", help="grade submissions (folders, .zip, .py, .ipynb, or folders of them)")
-    grade.add_argument("paths", nargs="+")
-    grade.add_argument("--out", default="build/grades", help="where results go (default: build/grades)")
-    verbs.add_parser("stencil", help="regenerate stencil/ from solution/ (--check: only report drift)")
-    verbs.add_parser("fixtures", help="rebuild the grading fixtures with TensorFlow")
-    args, rest = parser.parse_known_args(argv)
-
-    if args.verb == "grade":
-        from autograder.batch import grade_all
-        results = grade_all(args.paths, args.out)
-        print(f"{len(results)} graded; results in {args.out}/, table in {args.out}/grades.csv")
-        return 0
-    if args.verb == "stencil":
-        from autograder import stencil
-        return stencil.main(rest)
-    if args.verb == "fixtures":
-        from autograder import fixtures
-        return fixtures.main(rest)
-    return 2
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if not argv or argv[0] not in VERBS:
+        print(__doc__ + "\n\nverbs:\n" + "\n".join(f"  {verb:<10} {text}" for verb, (_, text) in VERBS.items()))
+        return 0 if argv and argv[0] in ("-h", "--help") else 2
+    module, _ = VERBS[argv[0]]
+    return importlib.import_module(module).main(argv[1:])
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
 """Grading many submissions: find them, grade each into OUT/<name>/, and write OUT/grades.csv and a table."""
+import argparse
 from pathlib import Path
 
 from autograder import intake
@@ -47,3 +48,13 @@ def row(result):
     diagnosis = f" — {result.diagnosis}" if result.diagnosis else ""
     return (f"{result.name:<28} {result.score:6.1f}/{result.max_score:g}  {result.status:<6} "
             f"{result.execution_time:5.1f}s  {scores}{flags}{diagnosis}")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m autograder grade", description=__doc__)
+    parser.add_argument("paths", nargs="+", help="submissions, or folders of submissions")
+    parser.add_argument("--out", default="build/grades", help="where results go (default: build/grades)")
+    args = parser.parse_args(argv)
+    results = grade_all(args.paths, args.out)
+    print(f"{len(results)} graded; results in {args.out}/, table in {args.out}/grades.csv")
+    return 0

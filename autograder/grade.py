@@ -48,6 +48,7 @@ class GradingSession:
         self.runtime_forbidden = set()
         self.static_forbidden = self._static_check()
         self.stopped = ""            # set when student code must not be called again (e.g. after a timeout)
+        self.public_output = ""      # the student's prints up to the end of the public cases
         self._worker = None
         self._cases = {}
         self._outcomes = {}
@@ -106,6 +107,9 @@ class GradingSession:
         """The student's conv2d on every case of the set, called once and remembered."""
         if set_name not in self._outcomes:
             self._outcomes[set_name] = [self._conv_outcome(case) for case in self.conv_cases(set_name)]
+            if set_name == "public" and self._worker is not None:
+                # What the student printed so far can be shown: no hidden case has been run yet.
+                self.public_output = self._worker.output()
         return self._outcomes[set_name]
 
     def _conv_outcome(self, case):

@@ -73,6 +73,7 @@ def to_gradescope(result):
             "flags": result.flags,
             "diagnosis": result.diagnosis,
             "autograder_version": result.autograder_version,
+            "isolation": result.isolation,
         },
         "tests": [
             {

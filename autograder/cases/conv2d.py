@@ -12,6 +12,7 @@ from autograder.cases import GradedCase
 from autograder.config import CONFIG
 from autograder.mistakes import diagnose
 
+PRINTED_CHARS = 2000
 FORBIDDEN_MESSAGE = ("conv2d must be written by hand in NumPy, but it calls a library convolution ({apis}). "
                      "The conv2d parts and the performance part score 0; your instructor has been notified.")
 
@@ -93,6 +94,10 @@ class Conv2D(GradedCase):
     def test_public_shapes(self, set_score=None):
         """conv2d: output shapes (public cases)"""
         self.score_cases("public", shape_problem, CONFIG.points.conv2d_shapes, set_score, show_details=True)
+        printed = self.session.public_output.strip()
+        if printed:
+            shown = printed if len(printed) <= PRINTED_CHARS else printed[:PRINTED_CHARS] + "\n..."
+            self.say(f"Your code printed (up to the end of the public cases):\n```\n{shown}\n```")
 
     @partial_credit(CONFIG.points.conv2d_values)
     @number("2.3")
