@@ -77,6 +77,9 @@ class Config:
     hidden_seed: int = 8191
     digits_split_seed: int = 0       # the deterministic train/test split of the digits set
     test_fraction: float = 0.25
+    # Gradescope only: graded submissions a student may make in any 24 hours (0 = no limit). Over the limit a
+    # submission is not graded (score 0) and the student is told when they can submit again.
+    submissions_per_day: int = 0
 
 
 CONFIG = Config()
