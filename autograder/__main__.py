@@ -3,20 +3,21 @@ line and the Python API are the same thing; `python -m autograder VERB --help` s
 import importlib
 import sys
 
-VERBS = {
-    "grade": ("autograder.batch", "grade submissions: folders, .zip, .py, .ipynb, or folders of them"),
-    "stencil": ("autograder.stencil", "regenerate stencil/ from solution/ (--check: only report drift)"),
-    "fixtures": ("autograder.fixtures", "rebuild the grading fixtures with TensorFlow"),
+VERBS = {  # verb: (module, function taking argv, what it does)
+    "grade": ("autograder.batch", "main", "grade submissions: folders, .zip, .py, .ipynb, or folders of them"),
+    "merge": ("autograder.batch", "merge_main", "merge the output folders of sharded grading runs"),
+    "stencil": ("autograder.stencil", "main", "regenerate stencil/ from solution/ (--check: only report drift)"),
+    "fixtures": ("autograder.fixtures", "main", "rebuild the grading fixtures with TensorFlow"),
 }
 
 
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else list(argv)
     if not argv or argv[0] not in VERBS:
-        print(__doc__ + "\n\nverbs:\n" + "\n".join(f"  {verb:<10} {text}" for verb, (_, text) in VERBS.items()))
+        print(__doc__ + "\n\nverbs:\n" + "\n".join(f"  {verb:<10} {text}" for verb, (*_, text) in VERBS.items()))
         return 0 if argv and argv[0] in ("-h", "--help") else 2
-    module, _ = VERBS[argv[0]]
-    return importlib.import_module(module).main(argv[1:])
+    module, function, _ = VERBS[argv[0]]
+    return getattr(importlib.import_module(module), function)(argv[1:])
 
 
 if __name__ == "__main__":

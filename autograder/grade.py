@@ -166,11 +166,12 @@ def outcome_of(reply):
     return Outcome(output=value)
 
 
-def grade_submission(path, out_dir=None, student=""):
+def grade_submission(path, out_dir=None, student="", submission_hash=""):
     """Grade the submission at `path`; write `out_dir`/results.json when given. Never raises for student faults."""
     started = time.monotonic()
-    name = intake.submission_name(path)
-    result = SubmissionResult(name=name, student=student, autograder_version=version())
+    name = Path(out_dir).name if out_dir is not None else intake.submission_name(path)
+    result = SubmissionResult(name=name, student=student, autograder_version=version(),
+                              submission_hash=submission_hash)
     session = None
     try:
         with tempfile.TemporaryDirectory(prefix="cnn-grade-") as scratch:

@@ -23,10 +23,12 @@ class TestResult:
     output: str = ""                  # Markdown, shown to the student (subject to visibility)
     visibility: str = "visible"
     tags: tuple = ()
+    seconds: float = 0.0              # how long the test took (for the instructor and the benchmark)
+    status: str = "failed"            # "passed" only when the test ran to the end and earned its full score
 
     @property
     def passed(self):
-        return self.score >= self.max_score
+        return self.status == "passed"
 
 
 @dataclass
@@ -42,6 +44,7 @@ class SubmissionResult:
     isolation: dict = field(default_factory=dict)   # how the student's code was sandboxed, for the instructor
     instructor_log: str = ""          # grader-side details (never shown to the student)
     autograder_version: str = ""
+    submission_hash: str = ""         # sha256 of the submitted files: a resumed batch regrades changed submissions
 
     @property
     def score(self):
@@ -81,7 +84,7 @@ def to_gradescope(result):
                 "number": test.number,
                 "score": round(test.score, 4),
                 "max_score": test.max_score,
-                "status": "passed" if test.passed else "failed",
+                "status": test.status,
                 "output": _clip(test.output),
                 "output_format": "md",
                 "visibility": test.visibility,

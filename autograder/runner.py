@@ -5,6 +5,7 @@ ends and cannot tell the student's failure from the grader's own bug. Here every
 failed assertion or a `StudentError` costs the student that test with its message; any other exception is the
 grader's fault, scored 0 with a neutral message and its traceback kept for the instructor; the next test runs anyway.
 """
+import time
 import traceback
 import unittest
 
@@ -44,6 +45,7 @@ def run_test(case_class, name, session):
     if hasattr(function, "__score__"):
         del function.__score__
     log = ""
+    started = time.monotonic()
     try:
         getattr(test, name)()
         failure = None
@@ -61,7 +63,9 @@ def run_test(case_class, name, session):
         score = max_score
     result = blank_result(function, name)
     result.score = round(min(max(float(score), 0.0), max_score), 4)
+    result.status = "passed" if failure is None and result.score >= max_score else "failed"
     result.output = "\n\n".join(test.feedback + ([failure] if failure else []))
+    result.seconds = round(time.monotonic() - started, 3)
     return result, log
 
 

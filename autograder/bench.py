@@ -1,0 +1,209 @@
+"""The benchmark (`make bench`): every figure printed here is measured in this one run, on this machine.
+
+1. The reference conv2d against tf.nn.conv2d (TensorFlow's default CPU kernels), interleaved, as a ratio.
+2. The reference CNN: training time per epoch, accuracy and peak memory, in a fresh process.
+3. Grading the solution end to end: wall time, the time of each part, peak memory of grader + worker together.
+4. The sandbox: round trip of a trivial call, and of a small conv2d call.
+5. Batch grading of the bundled examples with --jobs 1 and --jobs 2: throughput and speed-up.
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+MB = 1024 * 1024
+
+CONV_SHAPES = [  # (inputs, filters, strides, padding, what it is)
+    ((100, 32, 32, 3), (5, 5, 3, 16), 2, "SAME", "course's first layer"),
+    ((64, 16, 16, 32), (3, 3, 32, 64), 1, "SAME", "a deeper 3x3 layer"),
+    ((64, 32, 32, 16), (1, 1, 16, 32), 1, "VALID", "1x1 convolution"),
+    ((32, 31, 31, 8), (4, 4, 8, 16), 3, "VALID", "VALID, stride 3"),
+]
+
+
+def median_ms(seconds):
+    return 1e3 * float(np.median(seconds))
+
+
+def bench_conv2d(runs):
+    """Median time of the reference conv2d and of tf.nn.conv2d, called alternately on the same arrays."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import tensorflow as tf
+    from autograder.reference import reference_conv2d
+
+    rng = np.random.default_rng(0)
+    print(f"\n1. conv2d: reference solution vs tf.nn.conv2d (TensorFlow {tf.__version__}, default CPU kernels), "
+          f"median of {runs} interleaved runs")
+    print(f"   {'inputs x filters, stride, padding':<52} {'tf ms':>7} {'ours ms':>8} {'ratio':>6}")
+    ratios = []
+    for inputs_shape, filters_shape, strides, padding, what in CONV_SHAPES:
+        inputs = rng.standard_normal(inputs_shape).astype(np.float32)
+        filters = rng.standard_normal(filters_shape).astype(np.float32)
+        ours, theirs = [], []
+        for run in range(runs + 2):            # two warm-up rounds
+            started = time.perf_counter()
+            tf.nn.conv2d(inputs, filters, strides, padding).numpy()
+            middle = time.perf_counter()
+            reference_conv2d(inputs, filters, strides, padding)
+            if run >= 2:
+                theirs.append(middle - started)
+                ours.append(time.perf_counter() - middle)
+        ratio = np.median(ours) / np.median(theirs)
+        ratios.append(ratio)
+        label = f"{inputs_shape} x {filters_shape}, {strides}, {padding}"
+        print(f"   {label:<52} {median_ms(theirs):7.2f} {median_ms(ours):8.2f} {ratio:6.2f}   {what}")
+    print(f"   worst ratio {max(ratios):.2f} (goal <= 1.5)")
+
+
+MODEL_SCRIPT = textwrap.dedent("""
+    import json, os, resource, sys, time
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    sys.path.insert(0, sys.argv[1])
+    started = time.perf_counter()
+    import tensorflow as tf
+    import assignment
+    from preprocess import get_data
+    imported = time.perf_counter()
+    epochs = int(sys.argv[2])
+    train_x, train_y, test_x, test_y = get_data()
+    tf.keras.utils.set_random_seed(0)
+    model = assignment.CNN(10)
+    epoch_seconds = []
+    for _ in range(epochs):
+        t = time.perf_counter()
+        assignment.train(model, train_x, train_y)
+        epoch_seconds.append(time.perf_counter() - t)
+    print(json.dumps({"import_s": imported - started, "epoch_s": epoch_seconds,
+                      "accuracy": assignment.test(model, test_x, test_y),
+                      "own_accuracy": float(assignment.test(model, test_x, test_y, is_testing=True)),
+                      "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+""")
+
+
+def bench_model(epochs):
+    completed = subprocess.run([PYTHON, "-c", MODEL_SCRIPT, str(ROOT / "solution"), str(epochs)],
+                               capture_output=True, text=True, check=True)
+    data = json.loads(completed.stdout.strip().splitlines()[-1])
+    print(f"\n2. The reference CNN on the digits set (1,347 train / 450 test images), {epochs} epochs, fresh process")
+    print(f"   import TensorFlow + assignment: {data['import_s']:.1f} s; per epoch: "
+          + ", ".join(f"{s:.2f}" for s in data["epoch_s"]) + " s")
+    print(f"   test accuracy {data['accuracy']:.3f} (is_testing=True: {data['own_accuracy']:.3f}); "
+          f"peak resident memory {data['peak_mb']:.0f} MB")
+
+
+def tree_rss_mb(root_pid):
+    """Resident memory of a process and all its descendants, in MB (from /proc)."""
+    children = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                children.setdefault(int(fields[1]), []).append(int(entry.name))
+            except OSError:
+                continue
+    total, stack = 0, [root_pid]
+    while stack:
+        pid = stack.pop()
+        stack.extend(children.get(pid, []))
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1]) * 1024
+        except OSError:
+            continue
+    return total / MB
+
+
+def run_measured(command, **kwargs):
+    """Run a command; returns (seconds, peak MB of its whole process tree, sampled every 50 ms)."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, **kwargs)
+    peak = 0.0
+    while process.poll() is None:
+        peak = max(peak, tree_rss_mb(process.pid))
+        time.sleep(0.05)
+    if process.returncode != 0:
+        raise RuntimeError(f"{command} exited with {process.returncode}")
+    return time.perf_counter() - started, peak
+
+
+def bench_grading():
+    with tempfile.TemporaryDirectory() as out:
+        seconds, peak = run_measured([PYTHON, "-m", "autograder", "grade", str(ROOT / "solution"), "--out", out],
+                                     cwd=ROOT)
+        result = json.loads((Path(out) / "solution" / "grader.json").read_text())
+    print(f"\n3. Grading the solution end to end (one process start included): {seconds:.1f} s wall, "
+          f"peak memory of grader + worker {peak:.0f} MB (goals: <= 45 s, <= 768 MB); "
+          f"score {sum(t['score'] for t in result['tests']):g}")
+    for test in result["tests"]:
+        print(f"   {test['number']:<4} {test['name']:<58} {test['seconds']:6.2f} s")
+
+
+def bench_sandbox(calls):
+    from autograder.config import CONFIG
+    from autograder.sandbox import Worker
+
+    with tempfile.TemporaryDirectory() as folder:
+        Path(folder, "convolution.py").write_text(
+            "import numpy as np\n\ndef nothing():\n    return 0\n\n"
+            "def conv2d(inputs, filters, strides, padding):\n    return inputs[:, :3, :3, :1] * 2\n")
+        os.chmod(folder, 0o755)
+        started = time.perf_counter()
+        with Worker(Path(folder), limits=CONFIG.sandbox, modules=("convolution",)) as worker:
+            worker.call("convolution", "nothing")
+            start_seconds = time.perf_counter() - started
+            trivial = [worker.call("convolution", "nothing").seconds for _ in range(calls)]
+            x, k = np.ones((1, 5, 5, 1), np.float32), np.ones((3, 3, 1, 1), np.float32)
+            small = [worker.call("convolution", "conv2d", x, k, 1, "VALID").seconds for _ in range(calls)]
+            isolation = worker.isolation
+    print(f"\n4. Sandbox: worker start + import {start_seconds * 1e3:.0f} ms; round trip of a trivial call "
+          f"{median_ms(trivial):.3f} ms, of a 5x5 conv2d call with arrays {median_ms(small):.3f} ms "
+          f"(median of {calls}; goal <= 2 ms)")
+    print(f"   isolation: user {isolation.get('user')}, network blocked: {isolation.get('network_blocked')}")
+
+
+def bench_batch():
+    examples = ROOT / "examples" / "submissions"
+    print(f"\n5. Batch grading of the {sum(1 for p in examples.iterdir() if p.is_dir())} bundled examples")
+    times = {}
+    for jobs in (1, 2):
+        with tempfile.TemporaryDirectory() as out:
+            times[jobs], peak = run_measured([PYTHON, "-m", "autograder", "grade", str(examples), "--out", out,
+                                              "--jobs", str(jobs)], cwd=ROOT)
+        print(f"   --jobs {jobs}: {times[jobs]:.1f} s wall, peak memory {peak:.0f} MB")
+    print(f"   speed-up with 2 jobs: {times[1] / times[2]:.2f}x (goal >= 1.7x on 2 cores)")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m autograder.bench", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=30, help="timed runs per conv2d shape")
+    parser.add_argument("--only", choices=["conv2d", "model", "grading", "sandbox", "batch"], action="append")
+    args = parser.parse_args(argv)
+    parts = args.only or ["conv2d", "model", "grading", "sandbox", "batch"]
+    print(f"Benchmark on {os.cpu_count()} cores, Python {sys.version.split()[0]}, NumPy {np.__version__}")
+    if "sandbox" in parts:
+        bench_sandbox(calls=300)
+    if "grading" in parts:
+        bench_grading()
+    if "model" in parts:
+        from autograder.config import CONFIG
+        bench_model(CONFIG.model.epochs)
+    if "batch" in parts:
+        bench_batch()
+    if "conv2d" in parts:        # last: it imports TensorFlow into this process
+        bench_conv2d(args.runs)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
