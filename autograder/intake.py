@@ -1,7 +1,10 @@
 """Intake: turn whatever a student submitted into one staged folder of Python modules the worker can import.
 
 Accepted: a folder or a .zip holding convolution.py (and assignment.py), possibly one folder deep; a single .py
-holding everything; a single .ipynb (its code cells become the module). The staged folder holds exactly
+holding everything; a single .ipynb holding everything. In a folder or zip, convolution.ipynb / assignment.ipynb
+stand for a missing .py of the same name, and when there is no convolution file at all, the one notebook there
+stands for both. A notebook becomes a module by the rule in `autograder.notebooks` (definitions kept, magics and
+top-level code that runs something left out; the notes say what was left out). The staged folder holds exactly
 convolution.py and, when present, assignment.py — a single-file submission is staged under both names.
 """
 import shutil
@@ -9,7 +12,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import nbformat
+from autograder.notebooks import NotebookError, notebook_module
 
 MODULES = ("convolution", "assignment")
 GIVEN_PREPROCESS = Path(__file__).resolve().parent.parent / "solution" / "preprocess.py"
@@ -49,39 +52,56 @@ def stage(path, destination):
         found = {module: path for module in MODULES}
         notes.append(f"`{path.name}` was graded as both convolution.py and assignment.py.")
     elif path.suffix == ".ipynb":
-        source, skipped = notebook_source(path)
-        module_file = destination / "_notebook.py"
-        module_file.write_text(source)
-        found = {module: module_file for module in MODULES}
-        if skipped:
-            notes.append(f"Notebook lines not run (IPython magics and shell commands): {skipped}.")
+        found = {module: path for module in MODULES}
     else:
         raise SubmissionError(f"Cannot grade `{path.name}`: submit convolution.py and assignment.py "
                               "(or a folder, .zip, .py or .ipynb holding them).")
     if "convolution" not in found:
         raise SubmissionError("No `convolution.py` found in your submission. Submit convolution.py and "
                               "assignment.py at the top level of your upload.")
+    converted = {}   # a notebook standing for both modules is converted (and reported) once
     for module, source in found.items():
-        shutil.copyfile(source, destination / f"{module}.py")
+        if source.suffix == ".ipynb":
+            if source not in converted:
+                converted[source] = _notebook_as_module(source)
+                notes.extend(converted[source][1])
+            (destination / f"{module}.py").write_text(converted[source][0], encoding="utf-8")
+        else:
+            shutil.copyfile(source, destination / f"{module}.py")
     # preprocess.py is handed out whole; the course's copy is used, whatever the student uploaded.
     shutil.copyfile(GIVEN_PREPROCESS, destination / "preprocess.py")
     if "assignment" not in found:
         notes.append("No `assignment.py` found: the model parts cannot be graded.")
-    (destination / "_notebook.py").unlink(missing_ok=True)
     return StagedSubmission(name, destination, tuple(m for m in MODULES if m in found), notes)
 
 
 def find_modules(folder, one_level_down=True):
-    """{module: path} for convolution.py / assignment.py at the top of `folder` (or one folder below)."""
+    """{module: path} for convolution / assignment at the top of `folder` (or one folder below).
+
+    A module's .py wins over its .ipynb; with neither convolution.py nor convolution.ipynb, a folder holding exactly
+    one notebook is a notebook submission: that notebook stands for every module without a file of its own.
+    """
     found = {}
     for module in MODULES:
-        candidates = sorted(folder.glob(f"{module}.py"))
-        if not candidates and one_level_down:
-            candidates = sorted(folder.glob(f"*/{module}.py"))
-        candidates = [c for c in candidates if "__MACOSX" not in c.parts]
-        if candidates:
-            found[module] = candidates[0]
+        for name in (f"{module}.py", f"{module}.ipynb"):
+            candidates = _files(folder, name, one_level_down)
+            if candidates:
+                found[module] = candidates[0]
+                break
+    if "convolution" not in found:
+        notebooks = _files(folder, "*.ipynb", one_level_down)
+        if len(notebooks) == 1:
+            found = {module: found.get(module, notebooks[0]) for module in MODULES}
     return found
+
+
+def _files(folder, pattern, one_level_down):
+    """Files matching `pattern` at the top of folder, else (if allowed) one folder down; macOS zip debris left out."""
+    candidates = sorted(Path(folder).glob(pattern))
+    if not candidates and one_level_down:
+        candidates = sorted(Path(folder).glob(f"*/{pattern}"))
+    return [c for c in candidates if c.is_file() and "__MACOSX" not in c.parts
+            and ".ipynb_checkpoints" not in c.parts]
 
 
 def _safe_unzip(archive, destination):
@@ -101,20 +121,10 @@ def _safe_unzip(archive, destination):
         raise SubmissionError(f"`{archive.name}` is not a valid zip file.") from None
 
 
-def notebook_source(path):
-    """(Python source of a notebook's code cells, number of magic/shell lines left out)."""
+def _notebook_as_module(path):
+    """(module source, student-facing notes) of a notebook; SubmissionError when it cannot be read."""
     try:
-        notebook = nbformat.read(str(path), as_version=4)
-    except Exception as error:
-        raise SubmissionError(f"`{path.name}` is not a readable Jupyter notebook ({error}).") from None
-    lines, skipped = [], 0
-    for cell in notebook.cells:
-        if cell.cell_type != "code":
-            continue
-        for line in cell.source.splitlines():
-            if line.lstrip().startswith(("%", "!")):
-                skipped += 1
-                continue
-            lines.append(line)
-        lines.append("")
-    return "\n".join(lines), skipped
+        source, report = notebook_module(path)
+    except NotebookError as error:
+        raise SubmissionError(str(error)) from None
+    return source, report.notes()

@@ -1,0 +1,220 @@
+"""Notebooks: real .ipynb files written with nbformat, read by intake, imported in real processes, graded for real;
+and the release notebook, executed top to bottom with a real kernel."""
+import ast
+import base64
+import json
+import subprocess
+import sys
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+
+from autograder import intake, notebooks
+from autograder.grade import grade_submission
+from conftest import ROOT, SOLUTION, STENCIL
+
+CONVOLUTION = (SOLUTION / "convolution.py").read_text()
+ASSIGNMENT = (SOLUTION / "assignment.py").read_text()
+CHECK_CONV2D = ("import numpy as np\n"
+                "image = np.array([[2,0,1,3],[7,1,1,0],[0,2,5,0],[0,5,1,4]], np.float32).reshape(1, 4, 4, 1)\n"
+                "kernel = np.array([[1,1,1],[0,0,0],[-1,-1,-1]], np.float32).reshape(3, 3, 1, 1)\n"
+                "print(convolution.conv2d(image, kernel, 1, 'VALID').ravel().tolist())\n")
+
+
+def cells_of(source):
+    """A .py file as notebook cells, one per top-level block, as a student pastes it."""
+    tree = ast.parse(source)
+    lines = source.splitlines()
+    starts = [min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])]) for node in tree.body]
+    starts[0] = 1
+    return [new_code_cell("\n".join(lines[start - 1:end - 1]).strip())
+            for start, end in zip(starts, starts[1:] + [len(lines) + 1])]
+
+
+def solution_notebook(*extra_cells, with_model=True):
+    cells = [new_markdown_cell("# Convolution by hand")] + cells_of(CONVOLUTION)
+    if with_model:
+        cells += [new_markdown_cell("## The CNN")] + cells_of(ASSIGNMENT)
+    return new_notebook(cells=cells + list(extra_cells))
+
+
+def write(notebook, path):
+    nbformat.write(notebook, str(path))
+    return path
+
+
+def import_staged(staged, code=CHECK_CONV2D, modules=("convolution",)):
+    """Run `code` after importing the staged modules in a fresh Python: (stdout, stderr)."""
+    program = "".join(f"import {module}\n" for module in modules) + code
+    done = subprocess.run([sys.executable, "-c", program], cwd=staged.directory, capture_output=True, text=True,
+                          timeout=120, env={"TF_CPP_MIN_LOG_LEVEL": "3", "PATH": "/usr/bin:/bin"})
+    assert done.returncode == 0, done.stderr
+    return done.stdout, done.stderr
+
+
+def notes_of(staged):
+    return "\n".join(staged.notes)
+
+
+LECTURE_RESULT = "[-4.0, -3.0, 3.0, -8.0]\n"
+
+
+# ------------------------------------------------------------------------------------------- the keep rule
+
+@pytest.mark.slow
+def test_solution_as_a_messy_notebook_scores_full_marks_and_says_what_was_left_out(tmp_path):
+    notebook = solution_notebook(
+        new_code_cell("%matplotlib inline\n!pip install tensorflow"),
+        new_code_cell("def scratch(:\n    return 1"),
+        new_code_cell("model = CNN(10)\nlosses = train(model, *get_data()[:2])\nprint(losses)"))
+    result = grade_submission(write(notebook, tmp_path / "homework.ipynb"), tmp_path / "out")
+    assert result.status == "graded"
+    assert result.score == result.max_score, [(t.number, t.output) for t in result.tests if not t.passed]
+    shown = json.loads((tmp_path / "out" / "results.json").read_text())["output"]
+    cells = len(notebook.cells)
+    assert f"cell {cells - 2} (`%matplotlib inline`): 2 magic/shell lines not run" in shown
+    assert f"cell {cells - 1} (`def scratch(:`): left out whole: not valid Python (line 1" in shown
+    assert f"cell {cells} (`model = CNN(10)`): not run: `model = CNN(10)` (line 1)" in shown
+
+
+def test_a_cell_with_a_syntax_error_is_left_out_whole_and_named(tmp_path):
+    notebook = solution_notebook(new_code_cell("x = [1, 2\nprint(x)"), with_model=False)
+    staged = intake.stage(write(notebook, tmp_path / "nb.ipynb"), tmp_path / "staged")
+    assert f"cell {len(notebook.cells)} (`x = [1, 2`): left out whole: not valid Python" in notes_of(staged)
+    stdout, _ = import_staged(staged)
+    assert stdout == LECTURE_RESULT
+
+
+def test_magics_and_shell_lines_are_never_run(tmp_path):
+    marker = tmp_path / "shell-ran"
+    notebook = solution_notebook(
+        new_code_cell(f"!touch {marker}\n%env SECRET=1\nfiles = !ls\n%time y = 1\nimport os"),
+        new_code_cell(f"%%bash\ntouch {marker}"),
+        new_code_cell(f"def helper():\n    !touch {marker}\n    return 3"),
+        with_model=False)
+    staged = intake.stage(write(notebook, tmp_path / "nb.ipynb"), tmp_path / "staged")
+    notes = notes_of(staged)
+    count = len(notebook.cells)
+    line_of = {line.split(" (")[0]: line for line in notes.splitlines()}
+    assert line_of[f"- cell {count - 2}"].endswith("): 4 magic/shell lines not run")
+    assert f"cell {count - 1} (`%%bash`): left out whole: a cell magic" in notes
+    assert f"cell {count} (`def helper():`): 1 magic/shell line not run" in notes
+    stdout, _ = import_staged(staged, CHECK_CONV2D + "print(convolution.helper())\n")
+    assert stdout == LECTURE_RESULT + "3\n"
+    assert not marker.exists()
+
+
+def test_training_and_printing_at_the_top_level_do_not_run_at_import(tmp_path):
+    marker = tmp_path / "trained"
+    notebook = solution_notebook(
+        new_code_cell("train_inputs, train_labels, test_inputs, test_labels = get_data()\nmodel = CNN(10)"),
+        new_code_cell("for epoch in range(3):\n    train(model, train_inputs, train_labels)\n"
+                      f"open({str(marker)!r}, 'w').write('trained')"),
+        new_code_cell("history = model.fit(train_inputs, train_labels)\nprint(test(model, test_inputs, test_labels))"),
+        new_code_cell("main()\nEPOCHS = 2  # a setting is kept"),
+        new_code_cell("if __name__ == '__main__':\n    main()"))
+    staged = intake.stage(write(notebook, tmp_path / "nb.ipynb"), tmp_path / "staged")
+    notes = notes_of(staged)
+    assert "= ge...` (line 1), `model = CNN(10)` (line 2)" in notes
+    assert "not run: `history = model.fit(train_inputs, train_labels)` (line 1)" in notes  # uses a left-out name
+    assert "not run: `main()` (line 1)" in notes and "EPOCHS" not in notes
+    stdout, _ = import_staged(staged, "print(assignment.EPOCHS, callable(assignment.train), "
+                                      "issubclass(assignment.CNN, assignment.tf.keras.Model))\n",
+                              modules=("assignment",))
+    assert stdout == "2 True True\n", "imported without training or printing"
+    assert not marker.exists()
+
+
+def test_a_clean_notebook_has_no_notes(tmp_path):
+    notebook = new_notebook(cells=[new_code_cell(CONVOLUTION)])
+    staged = intake.stage(write(notebook, tmp_path / "nb.ipynb"), tmp_path / "staged")
+    assert staged.notes == []
+    assert import_staged(staged)[0] == LECTURE_RESULT
+
+
+# ----------------------------------------------------------------------------------------- reading the file
+
+def test_an_old_minor_version_is_read(tmp_path):
+    for minor in (0, 4):
+        notebook = solution_notebook(with_model=False)
+        raw = json.loads(nbformat.writes(notebook))
+        raw["nbformat_minor"] = minor
+        assert isinstance(raw["cells"][1]["source"], list)    # sources stored as lists of lines, as on disk
+        for cell in raw["cells"]:
+            cell.pop("id")              # cell ids arrived in 4.5; a 4.0 notebook must not have them
+        path = tmp_path / f"old{minor}.ipynb"
+        path.write_text(json.dumps(raw))
+        assert nbformat.validate(nbformat.from_dict(raw)) is None
+        staged = intake.stage(path, tmp_path / f"staged{minor}")
+        assert import_staged(staged)[0] == LECTURE_RESULT
+
+
+def test_a_corrupt_notebook_is_a_clear_error(tmp_path):
+    text = nbformat.writes(solution_notebook(with_model=False))
+    path = tmp_path / "homework.ipynb"
+    path.write_text(text[:len(text) // 2])       # cut off, as by an interrupted upload
+    with pytest.raises(intake.SubmissionError, match=r"`homework.ipynb` is not a readable Jupyter notebook: "
+                                                     r"the file is not valid JSON"):
+        intake.stage(path, tmp_path / "staged")
+    result = grade_submission(path, tmp_path / "out")
+    assert result.status == "error" and result.score == 0
+    assert "not valid JSON" in json.loads((tmp_path / "out" / "results.json").read_text())["output"]
+
+
+def test_a_schema_violation_is_a_clear_error(tmp_path):
+    raw = json.loads(nbformat.writes(solution_notebook(with_model=False)))
+    raw["cells"][1]["cell_type"] = "python"
+    path = tmp_path / "bad.ipynb"
+    path.write_text(json.dumps(raw))
+    with pytest.raises(intake.SubmissionError, match=r"not a valid v4.5 notebook \(at cells/1"):
+        intake.stage(path, tmp_path / "staged")
+
+
+def test_a_v3_notebook_is_refused_with_what_to_do(tmp_path):
+    from nbformat import v3
+    old = v3.new_notebook(worksheets=[v3.new_worksheet(cells=[v3.new_code_cell(input=CONVOLUTION)])])
+    path = tmp_path / "old.ipynb"
+    path.write_text(nbformat.writes(old, version=3))
+    with pytest.raises(intake.SubmissionError, match=r"saved in notebook format v3.*File > Save"):
+        intake.stage(path, tmp_path / "staged")
+
+
+def test_stored_outputs_are_ignored_even_50_megabytes_of_images(tmp_path):
+    picture = base64.b64encode(bytes(range(256)) * (5 * 1024 * 1024 // 256)).decode()   # ~6.7 MB as base64
+    notebook = solution_notebook(with_model=False)
+    clean_module, _ = notebooks.notebook_module(write(notebook, tmp_path / "clean.ipynb"))
+    for cell in notebook.cells[1:9]:
+        cell.outputs = [new_output("display_data", data={"image/png": picture}),
+                        new_output("stream", name="stdout", text="training...\n")]
+        cell.execution_count = 1
+    path = write(notebook, tmp_path / "heavy.ipynb")
+    assert path.stat().st_size > 50 * 1024 * 1024
+    module, report = notebooks.notebook_module(path)
+    assert module == clean_module and report.notes() == []
+    staged = intake.stage(path, tmp_path / "staged")
+    assert import_staged(staged)[0] == LECTURE_RESULT
+
+
+# -------------------------------------------------------------------------------- notebooks beside .py files
+
+def test_a_notebook_beside_a_py_file_stands_for_its_module(tmp_path):
+    folder = tmp_path / "upload"
+    folder.mkdir()
+    (folder / "convolution.py").write_text(CONVOLUTION)
+    write(new_notebook(cells=cells_of(ASSIGNMENT)), folder / "assignment.ipynb")
+    write(new_notebook(cells=[new_code_cell("raise RuntimeError('a scratch notebook is not graded')")]),
+          folder / "scratch.ipynb")
+    staged = intake.stage(folder, tmp_path / "staged")
+    assert staged.modules == ("convolution", "assignment")
+    assert (staged.directory / "convolution.py").read_text() == CONVOLUTION
+    assert "class CNN(tf.keras.Model)" in (staged.directory / "assignment.py").read_text()
+
+
+def test_a_folder_with_one_notebook_is_a_notebook_submission(tmp_path):
+    folder = tmp_path / "upload"
+    folder.mkdir()
+    write(solution_notebook(with_model=False), folder / "my_homework.ipynb")
+    staged = intake.stage(folder, tmp_path / "staged")
+    assert staged.modules == ("convolution", "assignment")
+    assert import_staged(staged)[0] == LECTURE_RESULT
