@@ -6,7 +6,7 @@ SUBMISSIONS ?= examples/submissions
 OUT ?= build/grades
 JOBS ?=
 
-.PHONY: test grade stencil fixtures bench clean
+.PHONY: test grade stencil fixtures bench autograder clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,10 @@ fixtures: $(VENV)/.installed
 
 bench: $(VENV)/.installed
 	$(PY) -m autograder.bench
+
+# The Gradescope autograder zip (README, "Gradescope"): byte-reproducible, rebuilt every time.
+autograder: $(VENV)/.installed
+	$(PY) -m autograder.gradescope.package --out dist/autograder.zip
 
 clean:
 	rm -rf build dist .pytest_cache

@@ -1,0 +1,181 @@
+"""Grade one Gradescope submission: `python -m autograder.gradescope.entry --root /autograder` (run_autograder).
+
+    ROOT/submission                the student's files          -> autograder.grade.grade_submission
+    ROOT/submission_metadata.json  when, who, earlier attempts  -> the optional daily submission limit
+    ROOT/results/results.json      written once, at the end     <- always, unless this process is killed
+                                                                   (then run_autograder writes a score-0 fallback)
+
+Everything printed goes to run_autograder's stdout, which Gradescope shows to instructors only.
+"""
+import argparse
+import json
+import os
+import signal
+import sys
+import traceback
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from autograder.config import CONFIG
+from autograder.grade import grade_submission, version, zero_tests
+from autograder.results import SubmissionResult, to_gradescope, write_json_atomically
+
+OVER_DAILY_LIMIT = "over-daily-limit"     # extra_data.status of a submission refused by the daily limit
+DAY = timedelta(hours=24)
+
+
+class GradingTimeUp(BaseException):
+    """SIGTERM from run_autograder's time limit. A BaseException, so that grade_submission does not report it as
+    its own failure; its `finally` blocks still stop the sandboxed worker."""
+
+
+def _time_up(signum, frame):
+    raise GradingTimeUp()
+
+
+# -- the daily limit ---------------------------------------------------------------------------------------------
+
+def parse_time(text):
+    """An aware datetime from Gradescope's ISO 8601 text ("2018-07-01T14:22:32.365935-07:00"); None if unreadable."""
+    if not isinstance(text, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))   # Python 3.10 does not read "Z"
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def graded_times(previous_submissions):
+    """Submission times of earlier attempts that were graded (not refused by the limit), oldest first."""
+    times = []
+    for previous in previous_submissions or []:
+        if not isinstance(previous, dict):
+            continue
+        results = previous.get("results") if isinstance(previous.get("results"), dict) else {}
+        extra = results.get("extra_data") if isinstance(results.get("extra_data"), dict) else {}
+        moment = parse_time(previous.get("submission_time"))
+        if moment is not None and extra.get("status") != OVER_DAILY_LIMIT:
+            times.append(moment)
+    return sorted(times)
+
+
+def daily_limit_refusal(metadata, limit):
+    """None when this submission may be graded; else the student-facing Markdown saying why not and until when.
+
+    At most `limit` graded submissions in any 24 hours (a rolling window ending at this submission's created_at);
+    attempts refused by the limit do not count. limit 0, or metadata without created_at, means no limit.
+    """
+    if limit <= 0:
+        return None
+    now = parse_time(metadata.get("created_at"))
+    if now is None:
+        return None
+    recent = [moment for moment in graded_times(metadata.get("previous_submissions")) if now - DAY < moment <= now]
+    if len(recent) < limit:
+        return None
+    # Submitting is possible again once only limit - 1 graded attempts remain in the window.
+    again = (recent[len(recent) - limit] + DAY).astimezone(now.tzinfo)
+    best = best_previous(metadata.get("previous_submissions"))
+    lines = [f"**This submission was not graded: you have made {len(recent)} graded submissions in the last 24 "
+             f"hours, and the limit is {limit}.** You can submit again from "
+             f"**{again.strftime('%Y-%m-%d %H:%M')} ({again.strftime('%Z') or 'UTC'})**."]
+    if best is not None:
+        lines.append(f"Gradescope counts your *active* submission, which is now this one (score 0). Your best "
+                     f"earlier score is {best[0]:g} (submitted {best[1]}): to keep it, open *Submission History* "
+                     f"and click *Activate* on that submission.")
+    return "\n\n".join(lines)
+
+
+def best_previous(previous_submissions):
+    """(score, submission_time text) of the best earlier graded attempt, or None."""
+    best = None
+    for previous in previous_submissions or []:
+        if not isinstance(previous, dict):
+            continue
+        try:
+            score = float(previous.get("score"))
+        except (TypeError, ValueError):
+            continue
+        if best is None or score > best[0]:
+            best = (score, str(previous.get("submission_time", "?")))
+    return best
+
+
+def not_graded(message, status):
+    """A results object at 0 points on every test, with `message` above them."""
+    return SubmissionResult(name="submission", status=status, output=message, tests=zero_tests("Not graded."),
+                            autograder_version=version())
+
+
+# -- one run -----------------------------------------------------------------------------------------------------
+
+def read_metadata(path):
+    """submission_metadata.json as a dict; {} (and a note on stdout) when missing or unreadable."""
+    try:
+        metadata = json.loads(Path(path).read_text())
+    except (OSError, ValueError) as error:
+        print(f"== metadata: none usable at {path} ({error.__class__.__name__}): no daily limit applied")
+        return {}
+    return metadata if isinstance(metadata, dict) else {}
+
+
+def student_of(metadata):
+    users = metadata.get("users") or []
+    return ", ".join(str(user.get("email") or user.get("name") or user.get("id"))
+                     for user in users if isinstance(user, dict))
+
+
+def grade(root):
+    """Grade ROOT/submission (or refuse it under the daily limit); returns the SubmissionResult."""
+    metadata = read_metadata(root / "submission_metadata.json")
+    student = student_of(metadata)
+    print(f"== submission {metadata.get('id', '?')} by {student or '?'} at {metadata.get('created_at', '?')}; "
+          f"{len(metadata.get('previous_submissions') or [])} earlier attempt(s)")
+    refusal = daily_limit_refusal(metadata, CONFIG.submissions_per_day)
+    if refusal is not None:
+        print(f"== daily limit ({CONFIG.submissions_per_day} per 24 h) reached: not graded")
+        result = not_graded(refusal, OVER_DAILY_LIMIT)
+        result.student = student
+        return result
+    try:
+        return grade_submission(root / "submission", student=student)
+    except GradingTimeUp:
+        print("== time limit: SIGTERM received; the sandbox was stopped")
+        return not_graded("**Grading took longer than the autograder's time limit, so it was stopped.** Look for "
+                          "very slow or endless loops (for example, Python loops over every pixel and channel in "
+                          "conv2d) and resubmit.", "error")
+
+
+def report(result):
+    """What the instructor sees in Gradescope's autograder output (stdout)."""
+    print(f"== result: {result.status}, score {result.score:g}/{result.max_score:g}, "
+          f"{result.execution_time:.1f} s, autograder {result.autograder_version}")
+    print(f"== flags: {', '.join(result.flags) or 'none'}; diagnosis: {result.diagnosis or 'none'}")
+    print(f"== isolation: {json.dumps(result.isolation, sort_keys=True)}")
+    for test in result.tests:
+        print(f"   {test.number:<5} {test.score:6.2f}/{test.max_score:<5g} {test.name}")
+    if result.instructor_log:
+        print("== grader log:\n" + result.instructor_log)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m autograder.gradescope.entry", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--root", default=os.environ.get("AUTOGRADER_ROOT", "/autograder"),
+                        help="Gradescope's folder (default: $AUTOGRADER_ROOT or /autograder)")
+    root = Path(parser.parse_args(argv).root)
+    signal.signal(signal.SIGTERM, _time_up)
+    result = grade(root)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    try:
+        report(result)
+    except Exception:          # a reporting bug must not cost the student the results.json below
+        traceback.print_exc(file=sys.stdout)
+    write_json_atomically(root / "results" / "results.json", to_gradescope(result))
+    print(f"== wrote {root / 'results' / 'results.json'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

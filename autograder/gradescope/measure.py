@@ -1,0 +1,119 @@
+"""Measure one grading through the real zip's run_autograder: wall time and peak memory of the whole process tree.
+
+    python -m autograder.gradescope.measure [--zip dist/autograder.zip] [--submission solution] [--cpus 0]
+
+Lays out a Gradescope-like root in a temporary folder (source/ = the unzipped zip, submission/, metadata, results/),
+runs source/run_autograder as a real process (under `taskset -c CPUS` when given: one core is a proxy for
+Gradescope's 0.5 vCPU) and samples /proc every 50 ms: the resident memory of run_autograder and every descendant
+(grader, sandboxed worker) summed. Shared pages are counted once per process, so the sum slightly overstates.
+"""
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+
+from autograder.gradescope.package import REPO, build
+
+SAMPLE_SECONDS = 0.05
+PAGE = os.sysconf("SC_PAGE_SIZE")
+MB = 1024 * 1024
+
+
+def lay_out(root, autograder_zip, submission_files, metadata):
+    """A Gradescope root at `root`: source/ (the unzipped zip, permissions kept), submission/, metadata, results/."""
+    root = Path(root)
+    source = root / "source"
+    with zipfile.ZipFile(autograder_zip) as archive:
+        for info in archive.infolist():
+            archive.extract(info, source)
+            mode = (info.external_attr >> 16) & 0o777
+            if mode:
+                os.chmod(source / info.filename, mode)
+    (root / "submission").mkdir()
+    for path in submission_files:
+        shutil.copy(path, root / "submission" / Path(path).name)
+    (root / "submission_metadata.json").write_text(json.dumps(metadata))
+    (root / "results").mkdir()
+    return root
+
+
+def tree_rss_bytes(root_pid):
+    """Resident bytes of root_pid and all its descendants, from one scan of /proc."""
+    parents, rss = {}, {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                parents[int(entry)] = int(stat.read().rsplit(")", 1)[1].split()[1])
+            with open(f"/proc/{entry}/statm") as statm:
+                rss[int(entry)] = int(statm.read().split()[1]) * PAGE
+        except (OSError, ValueError, IndexError):
+            continue
+    tree, frontier = {root_pid}, [root_pid]
+    while frontier:
+        parent = frontier.pop()
+        children = [pid for pid, ppid in parents.items() if ppid == parent and pid not in tree]
+        tree.update(children)
+        frontier.extend(children)
+    return sum(rss.get(pid, 0) for pid in tree)
+
+
+def run_measured(command, env):
+    """Run `command` to its end, sampling its tree's memory; returns (wall seconds, peak bytes, completed stdout)."""
+    started = time.monotonic()
+    with tempfile.TemporaryFile() as output:
+        process = subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT)
+        peak = 0
+        while process.poll() is None:
+            peak = max(peak, tree_rss_bytes(process.pid))
+            time.sleep(SAMPLE_SECONDS)
+        seconds = time.monotonic() - started
+        output.seek(0)
+        return seconds, peak, output.read().decode(errors="replace")
+
+
+def measure(autograder_zip, submission_files, cpus=None, python=sys.executable):
+    """(wall seconds, peak tree bytes, results.json dict, run_autograder's stdout) for one grading."""
+    root = Path(tempfile.mkdtemp(prefix="gradescope-root-"))
+    try:
+        metadata = {"id": 1, "created_at": "2025-01-01T12:00:00.000000+00:00", "previous_submissions": [],
+                    "users": [{"email": "measure@example.edu", "name": "Measure", "id": 1}]}
+        lay_out(root, autograder_zip, submission_files, metadata)
+        command = [str(root / "source" / "run_autograder")]
+        if cpus is not None:
+            command = ["taskset", "-c", str(cpus)] + command
+        env = dict(os.environ, AUTOGRADER_ROOT=str(root), AUTOGRADER_PYTHON=python)
+        seconds, peak, stdout = run_measured(command, env)
+        results = json.loads((root / "results" / "results.json").read_text())
+        return seconds, peak, results, stdout
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m autograder.gradescope.measure", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--zip", default=None, help="default: build dist/autograder.zip first")
+    parser.add_argument("--submission", default=str(REPO / "solution"), help="a folder of .py files")
+    parser.add_argument("--cpus", default=None, help="taskset CPU list, e.g. 0 for one core")
+    args = parser.parse_args(argv)
+    autograder_zip = args.zip or REPO / "dist" / "autograder.zip"
+    if args.zip is None:
+        build(autograder_zip)
+    files = [path for path in sorted(Path(args.submission).glob("*.py")) if path.name != "preprocess.py"]
+    seconds, peak, results, _ = measure(autograder_zip, files, args.cpus)
+    cores = f"cores {args.cpus}" if args.cpus is not None else f"{os.cpu_count()} cores"
+    print(f"{Path(args.submission).name} via run_autograder ({cores}): {seconds:.1f} s wall, "
+          f"peak {peak / MB:.0f} MB resident (whole tree), score {results.get('score')}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

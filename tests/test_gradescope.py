@@ -1,0 +1,308 @@
+"""The Gradescope autograder zip, end to end: the real zip, unzipped into a temporary Gradescope-like root, with
+source/run_autograder run as a real process (AUTOGRADER_ROOT points at the root; AUTOGRADER_PYTHON at this venv,
+because setup.sh itself, which installs system packages, is only syntax-checked here)."""
+import json
+import os
+import pwd
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import zipfile
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from autograder.config import CONFIG
+from autograder.gradescope import entry, package
+from autograder.gradescope.measure import MB, lay_out, run_measured
+from autograder.sandbox import SANDBOX_USER
+from conftest import ROOT, SOLUTION, STENCIL
+
+SCHEMA = json.loads((ROOT / "tests" / "gradescope_results.schema.json").read_text())
+IS_ROOT = os.geteuid() == 0
+METADATA = {"id": 7, "created_at": "2025-03-01T12:00:00.000000-05:00", "previous_submissions": [],
+            "users": [{"email": "student@example.edu", "name": "A Student", "id": 3}],
+            "assignment": {"title": "CNN", "total_points": "100.0"}}
+
+
+@pytest.fixture(scope="module")
+def autograder_zip(tmp_path_factory):
+    path = tmp_path_factory.mktemp("dist") / "autograder.zip"
+    package.build(path)
+    return path
+
+
+@pytest.fixture
+def gradescope_root():
+    """A fresh root other users can traverse (pytest's own tmp folders are private to root, which would make the
+    'student cannot read the source' checks pass for the wrong reason)."""
+    root = Path(tempfile.mkdtemp(prefix="gradescope-test-"))
+    os.chmod(root, 0o755)
+    yield root
+    shutil.rmtree(root, ignore_errors=True)
+
+
+def run_autograder(root, autograder_zip, submission_files, metadata=METADATA, python=sys.executable, extra_env=None,
+                   before_run=None):
+    """Lay out `root`, run source/run_autograder; returns (results.json as a dict, run_autograder's stdout)."""
+    lay_out(root, autograder_zip, submission_files, metadata)
+    if before_run is not None:
+        before_run(root)
+    env = dict(os.environ, AUTOGRADER_ROOT=str(root), AUTOGRADER_PYTHON=str(python), **(extra_env or {}))
+    completed = subprocess.run([str(root / "source" / "run_autograder")], env=env, capture_output=True, text=True,
+                               timeout=600, start_new_session=True)
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    results = json.loads((root / "results" / "results.json").read_text())
+    jsonschema.validate(results, SCHEMA)
+    return results, completed.stdout
+
+
+def write_file(folder, name, text):
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_text(text)
+    return folder / name
+
+
+def readable_by_student(path):
+    """Can the sandbox user open `path` (a file) or list it (a folder)? Tried as that user, in a real process."""
+    user = pwd.getpwnam(SANDBOX_USER)
+
+    def become_student():
+        os.setgroups([])
+        os.setgid(user.pw_gid)
+        os.setuid(user.pw_uid)
+    command = ["ls", str(path)] if Path(path).is_dir() else ["cat", str(path)]
+    return subprocess.run(command, preexec_fn=become_student, capture_output=True).returncode == 0
+
+
+def scored_tests(results):
+    return {test["number"]: test for test in results["tests"]}
+
+
+# -- the zip ------------------------------------------------------------------------------------------------------
+
+def test_zip_holds_what_grading_needs_and_no_answers(autograder_zip):
+    with zipfile.ZipFile(autograder_zip) as archive:
+        infos = {info.filename: info for info in archive.infolist()}
+    for script in ("setup.sh", "run_autograder"):
+        assert (infos[script].external_attr >> 16) & 0o777 == 0o755, f"{script} must be executable"
+    for needed in ("requirements.txt", "solution/convolution.py", "solution/preprocess.py", "autograder/config.py",
+                   "autograder/grade.py", "autograder/gradescope/entry.py", "autograder/sandbox/worker.py",
+                   "autograder/fixtures/public.npz", "autograder/fixtures/hidden.npz",
+                   "autograder/fixtures/manifest.json"):
+        assert needed in infos, needed
+    assert "solution/assignment.py" not in infos, "the CNN answers must not ship"
+    assert not [name for name in infos if name.startswith(("stencil/", "tests/", "examples/", ".venv/"))]
+    assert not [name for name in infos if "__pycache__" in name or name.endswith(".pyc")]
+    assert list(infos) == sorted(infos)
+    assert {info.date_time for info in infos.values()} == {package.FIXED_TIME}
+
+
+def test_zip_is_byte_reproducible(autograder_zip, tmp_path):
+    again = tmp_path / "again.zip"
+    package.build(again)
+    assert again.read_bytes() == Path(autograder_zip).read_bytes()
+
+
+def test_setup_sh_is_valid_bash_and_installs_the_pinned_requirements():
+    setup = (ROOT / "autograder" / "gradescope" / "setup.sh").read_text()
+    run = (ROOT / "autograder" / "gradescope" / "run_autograder").read_text()
+    for script in ("setup.sh", "run_autograder"):
+        checked = subprocess.run(["bash", "-n", str(ROOT / "autograder" / "gradescope" / script)],
+                                 capture_output=True, text=True)
+        assert checked.returncode == 0, checked.stderr
+    assert re.search(r'pip install .*-r "\$SOURCE/requirements.txt"', setup)
+    assert all("==" in line for line in (ROOT / "requirements.txt").read_text().splitlines()
+               if line.strip() and not line.startswith("#")), "requirements.txt must pin every package"
+    venv = re.search(r"^VENV=(\S+)", setup, re.MULTILINE).group(1)
+    assert not venv.startswith("/autograder"), "the student user must be able to run the grading Python"
+    assert f"{venv}/bin/python" in run, "run_autograder's default Python is the one setup.sh installs"
+    assert f"SANDBOX_USER={SANDBOX_USER}" in setup and "useradd" in setup
+
+
+# -- grading through run_autograder --------------------------------------------------------------------------------
+
+@pytest.mark.slow
+def test_solution_gets_full_marks_through_run_autograder(autograder_zip, gradescope_root):
+    files = [SOLUTION / "convolution.py", SOLUTION / "assignment.py"]
+    lay_out(gradescope_root, autograder_zip, files, METADATA)
+    env = dict(os.environ, AUTOGRADER_ROOT=str(gradescope_root), AUTOGRADER_PYTHON=sys.executable)
+    seconds, peak, stdout = run_measured([str(gradescope_root / "source" / "run_autograder")], env)
+    results = json.loads((gradescope_root / "results" / "results.json").read_text())
+    jsonschema.validate(results, SCHEMA)
+    print(f"\nsolution via run_autograder: {seconds:.1f} s wall, peak {peak / MB:.0f} MB resident (whole tree)")
+    assert results["score"] == sum(test["max_score"] for test in results["tests"]) == 100, stdout
+    assert all(test["status"] == "passed" for test in results["tests"])
+    assert results["extra_data"]["status"] == "graded" and results["stdout_visibility"] == "hidden"
+    assert "== result: graded, score 100/100" in stdout and "== isolation:" in stdout
+    assert 100 * MB < peak < 4096 * MB, "the sampler sees the grader and the TensorFlow worker"
+    if IS_ROOT:
+        assert results["extra_data"]["isolation"]["user"] == SANDBOX_USER
+        assert "root-only" in stdout
+
+
+def test_stencil_scores_zero_with_every_test_listed(autograder_zip, gradescope_root):
+    results, _ = run_autograder(gradescope_root, autograder_zip, [STENCIL / "convolution.py",
+                                                                  STENCIL / "assignment.py"])
+    assert results["score"] == 0
+    assert results["extra_data"]["status"] == "graded"
+    assert sum(test["max_score"] for test in results["tests"]) == 100
+    assert "NotImplementedError" in scored_tests(results)["2.2"]["output"]
+
+
+def test_syntax_error_scores_zero_with_a_clear_message(autograder_zip, gradescope_root, tmp_path):
+    broken = write_file(tmp_path, "convolution.py", "import numpy as np\n\ndef conv2d(inputs, filters:\n    pass\n")
+    results, stdout = run_autograder(gradescope_root, autograder_zip, [broken])
+    assert results["score"] == 0
+    assert sum(test["max_score"] for test in results["tests"]) == 100
+    message = scored_tests(results)["2.2"]["output"]
+    assert "SyntaxError" in message and "line 3" in message, message
+
+
+CHEAT = '''
+import json, os, signal
+probe = dict()
+try:
+    open({hidden!r}, "rb").read(1)
+    probe["read_source"] = "yes"
+except OSError as error:
+    probe["read_source"] = type(error).__name__
+try:
+    with open({results!r}, "w") as forged:
+        json.dump({{"score": 999, "output": "forged", "tests": []}}, forged)
+    probe["wrote_results"] = "yes"
+except OSError as error:
+    probe["wrote_results"] = type(error).__name__
+try:
+    os.killpg(os.getpgid(os.getppid()), signal.SIGKILL)     # the grader's process group, then the grader
+    os.kill(os.getppid(), signal.SIGKILL)
+    probe["killed_grader"] = "yes"
+except OSError as error:
+    probe["killed_grader"] = type(error).__name__
+with open({probe!r}, "w") as out:
+    json.dump(probe, out)
+
+def conv_output_size(in_size, filter_size, stride=1, padding="VALID"):
+    raise NotImplementedError
+
+def conv2d(inputs, filters, strides, padding):
+    raise NotImplementedError
+'''
+
+
+def test_student_code_cannot_read_the_source_forge_results_or_kill_the_grader(autograder_zip, gradescope_root,
+                                                                           tmp_path):
+    probe_dir = gradescope_root / "probe"
+    probe_dir.mkdir()
+    os.chmod(probe_dir, 0o777)
+    cheat = write_file(tmp_path, "convolution.py", CHEAT.format(
+        hidden=str(gradescope_root / "source" / "autograder" / "fixtures" / "hidden.npz"),
+        results=str(gradescope_root / "results" / "results.json"), probe=str(probe_dir / "probe.json")))
+    hidden_config = gradescope_root / "source" / "autograder" / "config.py"
+
+    def source_readable_before(root):
+        if IS_ROOT:    # as unzipped, the source is readable: the run must be what hides it
+            assert readable_by_student(hidden_config)
+    results, stdout = run_autograder(gradescope_root, autograder_zip, [cheat], before_run=source_readable_before)
+    probe = json.loads((probe_dir / "probe.json").read_text())
+    assert "forged" not in json.dumps(results) and results["score"] != 999
+    if IS_ROOT:
+        assert probe == {"read_source": "PermissionError", "wrote_results": "PermissionError",
+                         "killed_grader": "PermissionError"}, probe
+        assert results["extra_data"]["status"] == "graded", "the score comes from the grader, not the fallback"
+        assert results["score"] == 0 and len(results["tests"]) == 8
+        assert not readable_by_student(hidden_config)
+        assert not readable_by_student(gradescope_root / "source")
+        assert not readable_by_student(gradescope_root / "results")
+    else:      # without root there is no isolation: at least the grader's death must not leave the forgery standing
+        assert results["extra_data"].get("fallback") or results["extra_data"]["status"] == "graded"
+
+
+KILLED_GRADER = '''#!/bin/sh
+echo '{"score": 999, "output": "forged", "tests": []}' > "$AUTOGRADER_ROOT/results/results.json"
+kill -KILL 0
+'''
+
+
+@pytest.mark.parametrize("how, exit_status", [("killed", 137), ("crashed", 1)])
+def test_results_json_appears_when_the_grader_dies(autograder_zip, gradescope_root, tmp_path, how, exit_status):
+    if how == "killed":      # writes a forged results.json, then SIGKILLs its own process group mid-way
+        python = write_file(tmp_path, "python", KILLED_GRADER)
+        python.chmod(0o755)
+    else:
+        python = shutil.which("false")
+    results, stdout = run_autograder(gradescope_root, autograder_zip, [SOLUTION / "convolution.py"], python=python)
+    assert results["score"] == 0 and results["tests"] == []
+    assert results["extra_data"] == {"status": "error", "fallback": True, "exit_status": exit_status}
+    assert "could not be graded" in results["output"]
+    assert "== fallback:" in stdout
+
+
+def test_time_limit_stops_grading_and_the_grader_still_reports(autograder_zip, gradescope_root):
+    hangs = ROOT / "examples" / "submissions" / "hangs" / "convolution.py"
+    results, stdout = run_autograder(gradescope_root, autograder_zip, [hangs],
+                                     extra_env={"AUTOGRADER_TIME_LIMIT_S": "4"})
+    assert results["extra_data"]["status"] == "error" and not results["extra_data"].get("fallback"), stdout
+    assert "time limit" in results["output"] and results["score"] == 0
+    assert "SIGTERM received" in stdout
+
+
+def test_daily_limit_refuses_grading_end_to_end(autograder_zip, gradescope_root):
+    now = datetime(2025, 3, 1, 12, 0, tzinfo=timezone(timedelta(hours=-5)))
+    metadata = dict(METADATA, created_at=now.isoformat(), previous_submissions=[
+        {"submission_time": (now - timedelta(hours=hours)).isoformat(), "score": score,
+         "results": {"extra_data": {"status": "graded"}}}
+        for hours, score in ((20, 40.0), (3, 75.0))])
+
+    def limit_two_per_day(root):     # what an instructor does in autograder/config.py before `make autograder`
+        config = root / "source" / "autograder" / "config.py"
+        text = config.read_text()
+        assert "submissions_per_day: int = 0" in text
+        config.write_text(text.replace("submissions_per_day: int = 0", "submissions_per_day: int = 2"))
+    results, stdout = run_autograder(gradescope_root, autograder_zip, [SOLUTION / "convolution.py"],
+                                     metadata=metadata, before_run=limit_two_per_day)
+    assert results["score"] == 0 and results["extra_data"]["status"] == entry.OVER_DAILY_LIMIT
+    assert "2025-03-01 16:00" in results["output"], results["output"]     # the 20-hours-old one leaves the window
+    assert "75" in results["output"] and "Activate" in results["output"]
+    assert sum(test["max_score"] for test in results["tests"]) == 100
+    assert "daily limit (2 per 24 h) reached" in stdout
+
+
+# -- the daily limit's arithmetic ------------------------------------------------------------------------------------
+
+def submitted(now, *hours_ago, status="graded"):
+    return [{"submission_time": (now - timedelta(hours=hours)).isoformat(), "score": 10.0,
+             "results": {"extra_data": {"status": status}}} for hours in hours_ago]
+
+
+NOW = datetime(2025, 3, 1, 12, 0, tzinfo=timezone.utc)
+
+
+def test_daily_limit_counts_graded_submissions_in_the_last_24_hours():
+    metadata = {"created_at": NOW.isoformat(), "previous_submissions": submitted(NOW, 30, 23, 1)}
+    assert entry.daily_limit_refusal(metadata, 3) is None                 # the 30-hours-old one is outside
+    refusal = entry.daily_limit_refusal(metadata, 2)
+    assert refusal and "2025-03-01 13:00" in refusal                     # 23 hours ago + 24 hours
+    assert "2025-03-02 11:00" in entry.daily_limit_refusal(metadata, 1)  # the newest one must leave
+
+
+def test_daily_limit_ignores_refused_attempts_and_is_off_by_default():
+    metadata = {"created_at": NOW.isoformat(),
+                "previous_submissions": submitted(NOW, 2) + submitted(NOW, 1, status=entry.OVER_DAILY_LIMIT)}
+    assert entry.daily_limit_refusal(metadata, 2) is None
+    assert entry.daily_limit_refusal(metadata, 1) is not None
+    assert CONFIG.submissions_per_day == 0
+    assert entry.daily_limit_refusal(metadata, CONFIG.submissions_per_day) is None
+    assert entry.daily_limit_refusal({"previous_submissions": submitted(NOW, 1)}, 1) is None, "no created_at"
+
+
+def test_gradescope_times_are_read_with_their_offset():
+    assert entry.parse_time("2018-07-01T14:22:32.365935-07:00") == datetime(2018, 7, 1, 21, 22, 32, 365935,
+                                                                            tzinfo=timezone.utc)
+    assert entry.parse_time("2018-07-01T21:22:32Z") == datetime(2018, 7, 1, 21, 22, 32, tzinfo=timezone.utc)
+    assert entry.parse_time("yesterday") is None and entry.parse_time(None) is None
