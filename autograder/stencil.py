@@ -9,7 +9,8 @@ answers; other files are copied as they are. In a .py file, a region
 
 inside a function becomes, at the same indentation, `# TODO: <hint>` and
 `raise NotImplementedError("<function>: <hint>")`; a region at the top level (helpers the student writes
-themselves) is deleted. Output depends only on the input bytes, so a regenerated stencil is byte-identical.
+themselves) is deleted. A notebook (.ipynb) gets the same treatment cell by cell, and loses its outputs.
+Output depends only on the input bytes, so a regenerated stencil is byte-identical.
 
     python -m autograder.stencil            # regenerate stencil/
     python -m autograder.stencil --check    # exit 1 and list the stale files if stencil/ is out of date
@@ -87,8 +88,29 @@ def transform_python(source, filename):
     return result
 
 
+def transform_notebook(text, filename):
+    """The student's version of a Jupyter notebook: in each code cell, solution regions replaced as in a .py file
+    (`transform_python`); every output and execution count cleared. The result is a valid v4 notebook whose bytes
+    depend only on the input (nbformat writes sorted keys; cell ids are kept)."""
+    import nbformat  # here, so that generating .py stencils never needs it
+
+    try:
+        notebook = nbformat.reads(text, as_version=4)
+        nbformat.validate(notebook)
+    except Exception as error:
+        raise StencilError(f"{filename}: not a valid v4 notebook: {error}") from error
+    for number, cell in enumerate(notebook.cells, start=1):
+        if cell.cell_type != "code":
+            continue
+        cell.outputs, cell.execution_count = [], None
+        cell.metadata.pop("execution", None)     # run timestamps would make the bytes differ between runs
+        if "BEGIN SOLUTION" in cell.source:
+            cell.source = transform_python(cell.source, f"{filename} (cell {number})").rstrip("\n")
+    return nbformat.writes(notebook) + "\n"
+
+
 # How each kind of file becomes its stencil version (source text, file name) -> text; others are copied verbatim.
-TRANSFORMS = {".py": transform_python}
+TRANSFORMS = {".py": transform_python, ".ipynb": transform_notebook}
 
 
 def _release_files(folder):

@@ -218,3 +218,64 @@ def test_a_folder_with_one_notebook_is_a_notebook_submission(tmp_path):
     staged = intake.stage(folder, tmp_path / "staged")
     assert staged.modules == ("convolution", "assignment")
     assert import_staged(staged)[0] == LECTURE_RESULT
+
+
+# ------------------------------------------------------------------------------------------ the release notebook
+
+WALKTHROUGH = "convolution_walkthrough.ipynb"
+
+
+@pytest.mark.slow
+def test_the_solution_walkthrough_runs_top_to_bottom_in_this_python_and_draws_its_figures(tmp_path):
+    import shutil
+
+    from nbclient import NotebookClient
+
+    for path in list(SOLUTION.glob("*.py")) + [SOLUTION / WALKTHROUGH]:
+        shutil.copy(path, tmp_path)
+    notebook = nbformat.read(str(tmp_path / WALKTHROUGH), as_version=4)
+    notebook.cells.append(new_code_cell("import sys\nprint(sys.executable)"))
+    # The "python3" kernel spec says `python`; jupyter_client runs it as this interpreter (the venv's).
+    NotebookClient(notebook, timeout=300, kernel_name="python3",
+                   resources={"metadata": {"path": str(tmp_path)}}).execute()
+    figures = [cell for cell in notebook.cells if cell.cell_type == "code"
+               and any("image/png" in output.get("data", {}) for output in cell.outputs)]
+    assert len(figures) == 5, "worked examples, photo filters, strides, loss curve, learned filters"
+    assert notebook.cells[-1].outputs[0]["text"].strip() == sys.executable
+    printed = "".join(output.get("text", "") for cell in notebook.cells if cell.cell_type == "code"
+                      for output in cell.outputs)
+    assert "horizontal edges: [[-4.0, -3.0], [3.0, -8.0]]" in printed
+    assert "test accuracy with your conv2d:" in printed
+
+
+def test_the_stencil_walkthrough_is_in_sync_valid_and_without_outputs_or_answers():
+    from autograder.stencil import transform_notebook
+
+    solution_text = (SOLUTION / WALKTHROUGH).read_text(encoding="utf-8")
+    stencil_text = (STENCIL / WALKTHROUGH).read_text(encoding="utf-8")
+    assert stencil_text == transform_notebook(solution_text, WALKTHROUGH), "run `make stencil`"
+    stencil = nbformat.reads(stencil_text, as_version=4)
+    nbformat.validate(stencil)
+    code = [cell for cell in stencil.cells if cell.cell_type == "code"]
+    assert all(cell.outputs == [] and cell.execution_count is None for cell in code)
+    sources = "\n".join(cell.source for cell in code)
+    assert "raise NotImplementedError(\"vertical_sobel:" in sources and "BEGIN SOLUTION" not in sources
+    assert "[[1, 0, -1], [2, 0, -2], [1, 0, -1]], np.float32)" not in sources
+
+
+def test_the_notebook_transform_clears_outputs_and_is_byte_reproducible():
+    from autograder.stencil import StencilError, transform_notebook
+
+    notebook = new_notebook(cells=[
+        new_markdown_cell("# Exercise"),
+        new_code_cell("def double(x):\n    # BEGIN SOLUTION: twice x\n    return 2 * x\n    # END SOLUTION",
+                      outputs=[new_output("stream", name="stdout", text="old output")], execution_count=4)])
+    text = nbformat.writes(notebook)
+    once = transform_notebook(text, "exercise.ipynb")
+    assert once == transform_notebook(text, "exercise.ipynb")
+    cell = nbformat.reads(once, as_version=4).cells[1]
+    assert cell.source == "def double(x):\n    # TODO: twice x\n    raise NotImplementedError(\"double: twice x\")"
+    assert cell.outputs == [] and cell.execution_count is None
+    notebook.cells[1].source = "def double(x):\n    # BEGIN SOLUTION\n    return 2 * x"
+    with pytest.raises(StencilError, match=r"exercise.ipynb \(cell 2\).*never closed"):
+        transform_notebook(nbformat.writes(notebook), "exercise.ipynb")
