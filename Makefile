@@ -6,7 +6,7 @@ SUBMISSIONS ?= examples/submissions
 OUT ?= build/grades
 JOBS ?=
 
-.PHONY: test grade stencil fixtures bench autograder clean
+.PHONY: test grade stencil fixtures bench autograder verdicts clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,9 @@ stencil: $(VENV)/.installed
 
 fixtures: $(VENV)/.installed
 	$(PY) -m autograder fixtures
+
+verdicts: $(VENV)/.installed
+	$(PY) -m autograder verdicts
 
 bench: $(VENV)/.installed
 	$(PY) -m autograder.bench

@@ -76,6 +76,11 @@ class Config:
     public_seed: int = 2024
     hidden_seed: int = 8191
     digits_split_seed: int = 0       # the deterministic train/test split of the digits set
+    # The graded test images get this secret, seeded noise (standard deviation, pixels in [0, 1]), so a model that
+    # looks its answers up in scikit-learn's bundled digits finds no exact (or rounded) match; the reference CNN
+    # loses about 1% accuracy. Keep the seed private (the sandbox cannot read this file).
+    digits_test_noise: float = 0.05
+    digits_test_noise_seed: int = 0x5EC2E7D161
     test_fraction: float = 0.25
     # Gradescope only: graded submissions a student may make in any 24 hours (0 = no limit). Over the limit a
     # submission is not graded (score 0) and the student is told when they can submit again.

@@ -5,7 +5,8 @@
                            string with one dict per case (id, strides and padding exactly as given to TensorFlow,
                            dtype, description, exposes = the names of the known mistakes whose output differs).
 - output_size.json         conv_output_size cases {in_size, filter_size, stride, padding, expected}.
-- digits.npz               the embedded digits train/test split from solution/preprocess.py's get_data().
+- digits.npz               the embedded digits train/test split from solution/preprocess.py's get_data(); the test
+                           images carry config.digits_test_noise (a secret perturbation against lookup).
 - manifest.json            versions, seeds, case counts and a sha256 of the data files (fixture_hash()).
 The `load_*` functions need only NumPy and json (the grader process must stay small: no TensorFlow).
 Everything is deterministic: the same seeds, grid and library versions give the same files byte for byte.
@@ -336,6 +337,10 @@ def _build_digits():
         return None
     train_inputs, train_labels, test_inputs, test_labels = preprocess.get_data(
         "digits", test_fraction=CONFIG.test_fraction, seed=CONFIG.digits_split_seed)
+    # A secret perturbation of the graded test images (see config.digits_test_noise): exact lookup fails.
+    noise = np.random.default_rng(CONFIG.digits_test_noise_seed).normal(0.0, CONFIG.digits_test_noise,
+                                                                         test_inputs.shape)
+    test_inputs = np.clip(test_inputs + noise, 0.0, 1.0).astype(np.float32)
     return {"train_inputs": train_inputs, "train_labels": train_labels,
             "test_inputs": test_inputs, "test_labels": test_labels}
 

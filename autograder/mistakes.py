@@ -123,6 +123,30 @@ def valid_off_by_one(inputs, filters, strides, padding):
     return correct[:, :max(0, correct.shape[1] - 1), :max(0, correct.shape[2] - 1)]
 
 
+def output_height_width_swapped(inputs, filters, strides, padding):
+    """The right values in an output allocated as [N, out_w, out_h, C_out] and filled as out[:, j, i]."""
+    return reference_conv2d(inputs, filters, strides, padding).transpose(0, 2, 1, 3)
+
+
+def first_batch_item_only(inputs, filters, strides, padding):
+    """Single-image code broadcast over the batch: every item gets the output of item 0."""
+    first = reference_conv2d(inputs[:1], filters, strides, padding)
+    return np.repeat(first, inputs.shape[0], axis=0)
+
+
+def same_as_valid_plus_border(inputs, filters, strides, padding):
+    """SAME computed as VALID, then the output padded with zeros (split evenly, extra at the bottom/right) to
+    SAME's ceil(in / s) size."""
+    if padding != "SAME":
+        return reference_conv2d(inputs, filters, strides, padding)
+    valid = reference_conv2d(inputs, filters, strides, "VALID")
+    border = []
+    for axis, stride in zip((1, 2), _stride_pair(strides)):
+        missing = max(0, -(-inputs.shape[axis] // stride) - valid.shape[axis])
+        border.append((missing // 2, missing - missing // 2))
+    return np.pad(valid, [(0, 0), border[0], border[1], (0, 0)])
+
+
 # Checked in this order by `diagnose`; the first that explains the student's output is named.
 MISTAKES = (
     Mistake(
@@ -181,6 +205,21 @@ MISTAKES = (
         "Your VALID output has one row and one column too few (an off-by-one in the window positions). "
         "The last window starts at in - k: out = floor((in - k) / s) + 1 (lecture: w' = (w - f + 2p)/s + 1).",
         valid_off_by_one),
+    Mistake(
+        "output_height_width_swapped",
+        "Your values are right but stored transposed: your output is [batch, width, height, channels]. "
+        "tf.nn.conv2d returns [batch, out_height, out_width, out_channels]: out[b, i, j] is row i, column j.",
+        output_height_width_swapped),
+    Mistake(
+        "first_batch_item_only",
+        "Your output gives every image of the batch the result of the first image. Convolve each of the "
+        "batch's images (axis 0 of inputs) with the filters.",
+        first_batch_item_only),
+    Mistake(
+        "same_as_valid_plus_border",
+        "Your SAME output is the VALID output with a border of zeros around it. SAME pads the INPUT with zeros "
+        "before sliding the filter, so the border values are sums over the image's edge pixels, not zeros.",
+        same_as_valid_plus_border),
 )
 MISTAKES_BY_NAME = {mistake.name: mistake for mistake in MISTAKES}
 

@@ -1,0 +1,315 @@
+"""Prove the grader's verdicts: grade every catalogue entry with the real grader and compare with what it must get.
+
+    python -m autograder verdicts [--jobs 2] [--only NAME...] [--no-determinism]
+
+tests/catalogue/<kind>/<entry>/ holds a submission (convolution.py, and assignment.py where the model matters) and
+verdict.json, what the grader must decide about it:
+
+    kind        "correct" | "mistake" | "attack"
+    about       one line: what the entry does
+    full        test numbers that must get full marks            e.g. ["2.2", "2.3", "2.4", "3.1"]
+    lose        test numbers that must lose points (score < max)
+    zero        test numbers that must score 0
+    diagnosis   the known mistake (autograder/mistakes.py) the grader must name, when there is one
+    flags       flags the result must carry (a correct entry must carry none)
+    max_score   the total may not exceed this (an attack gains nothing beyond its honest parts)
+    probes      attack checks run around the grading: "results_untouched" (results.json unchanged after the
+                grader finished), "heartbeat" (no process of the student outlives the grading: the file
+                verdict["heartbeat"] is not touched afterwards), "no_connection" (nothing connected to
+                127.0.0.1:verdict["port"]), "no_secrets" (no solution, config or hidden-case data in the visible
+                output)
+    alone       grade it on its own, not next to other entries (fork and memory attacks share the sandbox user's
+                process limit with everyone)
+
+The report: correct implementations accepted, mistakes caught, mistakes correctly named, attacks defeated, grader
+failures; then that a correct entry still gets full marks after all attacks (the batch is intact), and that grading
+the solution and three entries five times gives identical scores.
+"""
+import argparse
+import json
+import os
+import socket
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from autograder import fixtures
+from autograder.grade import grade_submission
+
+ROOT = Path(__file__).resolve().parent.parent
+CATALOGUE = ROOT / "tests" / "catalogue"
+SOLUTION = ROOT / "solution"
+KINDS = {"correct": "correct", "mistakes": "mistake", "attacks": "attack"}
+GOALS = {"correct accepted": 1.0, "mistakes caught": 1.0, "mistakes correctly named": 0.9, "attacks defeated": 1.0}
+DETERMINISM_ENTRIES = ("correct/window_einsum", "mistakes/flipped_kernel", "attacks/infinite_loop")
+CANARY = "correct/im2col_one_matmul"
+REPEATS = 5
+AFTERLIFE_SECONDS = 2.0     # how long a leftover process gets to show itself after the grader finished
+SECRET_FILES = (ROOT / "solution" / "convolution.py", ROOT / "autograder" / "config.py")
+
+
+@dataclass
+class Entry:
+    name: str               # "<kind folder>/<entry folder>", e.g. "mistakes/flipped_kernel"
+    kind: str               # correct | mistake | attack
+    path: Path
+    verdict: dict
+
+
+@dataclass
+class Judgement:
+    entry: Entry
+    scores: dict = field(default_factory=dict)        # test number -> score
+    total: float = 0.0
+    diagnosis: str = ""
+    flags: list = field(default_factory=list)
+    problems: list = field(default_factory=list)      # where the grader's verdict differs from the expected one
+    named: bool = None                                 # the expected diagnosis was given (None: none expected)
+    grader_failure: str = ""                           # the grader itself failed (status error, traceback)
+    seconds: float = 0.0
+
+    @property
+    def as_expected(self):
+        return not self.problems and not self.grader_failure
+
+
+def load_catalogue(root=CATALOGUE, only=()):
+    """Every entry under root/<correct|mistakes|attacks>/<name>/ with a verdict.json, sorted by name."""
+    entries = []
+    for folder, kind in KINDS.items():
+        for path in sorted((Path(root) / folder).glob("*/verdict.json")):
+            name = f"{folder}/{path.parent.name}"
+            if only and name not in only and path.parent.name not in only:
+                continue
+            verdict = json.loads(path.read_text())
+            if verdict.get("kind") != kind:
+                raise ValueError(f"{name}: verdict.json says kind {verdict.get('kind')!r}, its folder {kind!r}")
+            entries.append(Entry(name, kind, path.parent, verdict))
+    return entries
+
+
+# -- probes around one grading ------------------------------------------------------------------------------------
+
+def secret_markers():
+    """Texts that must never reach a student: lines of the solution and the config, hidden cases' bytes."""
+    markers = []
+    for path in SECRET_FILES:
+        lines = [line.strip() for line in path.read_text().splitlines() if len(line.strip()) > 40]
+        markers.extend(lines[:3] + lines[-3:])
+    for case in fixtures.load_conv_cases("hidden")[:3]:
+        markers.append(case.inputs.tobytes()[:12].hex())
+        markers.append(f"{float(case.inputs.flat[0]):.6f}")
+    return [marker for marker in markers if marker]
+
+
+class Probes:
+    """Set up before grading an attack, checked after: a listening socket, a heartbeat file, results.json."""
+
+    def __init__(self, verdict):
+        self.wanted = set(verdict.get("probes", ()))
+        self.verdict = verdict
+        self.listener = None
+        if "no_connection" in self.wanted:
+            self.listener = socket.socket()
+            self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            self.listener.bind(("127.0.0.1", int(verdict["port"])))
+            self.listener.listen(8)
+            self.listener.setblocking(False)
+        if "heartbeat" in self.wanted:
+            Path(verdict["heartbeat"]).unlink(missing_ok=True)
+
+    def check(self, out_dir, written):
+        """Problems found after grading (waits AFTERLIFE_SECONDS for leftover processes to act)."""
+        problems = []
+        if self.wanted & {"heartbeat", "results_untouched"}:
+            heartbeat = Path(self.verdict.get("heartbeat", "/nonexistent"))
+            heartbeat.unlink(missing_ok=True)
+            time.sleep(AFTERLIFE_SECONDS)
+            if "heartbeat" in self.wanted and heartbeat.exists():
+                problems.append("a process of the student outlived the grading (heartbeat written afterwards)")
+                heartbeat.unlink(missing_ok=True)
+            if "results_untouched" in self.wanted and (out_dir / "results.json").read_bytes() != written:
+                problems.append("results.json was changed after the grader wrote it")
+        if self.listener is not None:
+            try:
+                connection, _ = self.listener.accept()
+                connection.close()
+                problems.append("the student's code connected to 127.0.0.1")
+            except BlockingIOError:
+                pass
+            self.listener.close()
+        if "no_secrets" in self.wanted:
+            visible = (out_dir / "results.json").read_text()
+            leaked = [marker for marker in secret_markers() if marker in visible]
+            if leaked:
+                problems.append(f"the visible output contains secret data: {leaked[0][:60]!r}")
+        return problems
+
+
+# -- judging one entry ----------------------------------------------------------------------------------------------
+
+def judge(entry):
+    """Grade `entry` with the real grader (into a scratch results folder) and compare with its verdict."""
+    verdict = entry.verdict
+    judgement = Judgement(entry)
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="cnn-verdicts-") as scratch:
+        out_dir = Path(scratch) / "results"
+        out_dir.mkdir()
+        # Like /autograder/results: readable by anyone, writable only by the grader.
+        os.chmod(scratch, 0o755)
+        os.chmod(out_dir, 0o755)
+        try:
+            probes = Probes(verdict)
+        except OSError as error:
+            judgement.problems.append(f"could not set up the probes: {error}")
+            return judgement
+        try:
+            result = grade_submission(entry.path, out_dir)
+        except Exception as error:          # grade_submission must never raise
+            judgement.grader_failure = f"grade_submission raised {type(error).__name__}: {error}"
+            return judgement
+        judgement.seconds = time.monotonic() - started
+        written = (out_dir / "results.json").read_bytes()
+        judgement.problems.extend(probes.check(out_dir, written))
+    judgement.scores = {test.number: test.score for test in result.tests}
+    maxima = {test.number: test.max_score for test in result.tests}
+    judgement.total, judgement.diagnosis, judgement.flags = result.score, result.diagnosis, list(result.flags)
+    if result.status != "graded" or result.instructor_log.strip():
+        judgement.grader_failure = f"status {result.status}; {result.instructor_log.strip()[-300:]}"
+
+    for number in verdict.get("full", ()):
+        if judgement.scores.get(number) != maxima.get(number):
+            judgement.problems.append(f"{number} should be full: {judgement.scores.get(number)}/{maxima.get(number)}")
+    for number in verdict.get("lose", ()):
+        if not judgement.scores.get(number, 0) < maxima.get(number, 0):
+            judgement.problems.append(f"{number} should lose points: {judgement.scores.get(number)}/{maxima.get(number)}")
+    for number in verdict.get("zero", ()):
+        if judgement.scores.get(number) != 0:
+            judgement.problems.append(f"{number} should be 0: {judgement.scores.get(number)}")
+    if "max_score" in verdict and judgement.total > verdict["max_score"]:
+        judgement.problems.append(f"total {judgement.total} exceeds {verdict['max_score']}")
+    missing_flags = set(verdict.get("flags", ())) - set(judgement.flags)
+    if missing_flags:
+        judgement.problems.append(f"flags {sorted(missing_flags)} missing (got {judgement.flags})")
+    if entry.kind == "correct" and judgement.flags:
+        judgement.problems.append(f"a correct entry got flags {judgement.flags}")
+    if verdict.get("diagnosis"):
+        judgement.named = judgement.diagnosis == verdict["diagnosis"]
+        if not judgement.named:
+            judgement.problems.append(f"diagnosis {judgement.diagnosis!r}, expected {verdict['diagnosis']!r}")
+    elif entry.kind == "correct" and judgement.diagnosis:
+        judgement.problems.append(f"a correct entry was diagnosed {judgement.diagnosis!r}")
+    return judgement
+
+
+def judge_all(entries, jobs=2):
+    """Judgements of all entries: the ordinary ones `jobs` at a time, then the `alone` ones one by one."""
+    shared = [entry for entry in entries if not entry.verdict.get("alone")]
+    alone = [entry for entry in entries if entry.verdict.get("alone")]
+    judgements = {}
+    if jobs > 1 and len(shared) > 1:
+        with ProcessPoolExecutor(jobs) as pool:
+            for entry, judgement in zip(shared, pool.map(judge, shared)):
+                judgements[entry.name] = judgement
+    else:
+        judgements.update((entry.name, judge(entry)) for entry in shared)
+    judgements.update((entry.name, judge(entry)) for entry in alone)
+    return [judgements[entry.name] for entry in entries]
+
+
+# -- the measurement ---------------------------------------------------------------------------------------------
+
+def rates(judgements):
+    """{goal name: (passed, total)} plus "grader failures": (count, total)."""
+    def count(kind, test):
+        chosen = [j for j in judgements if j.entry.kind == kind]
+        return sum(1 for j in chosen if test(j)), len(chosen)
+    named = [j for j in judgements if j.entry.kind == "mistake" and j.named is not None]
+    return {
+        "correct accepted": count("correct", lambda j: j.as_expected),
+        "mistakes caught": count("mistake", lambda j: j.as_expected or (j.problems and all(
+            p.startswith("diagnosis") for p in j.problems) and not j.grader_failure)),
+        "mistakes correctly named": (sum(1 for j in named if j.named), len(named)),
+        "attacks defeated": count("attack", lambda j: j.as_expected),
+        "grader failures": (sum(1 for j in judgements if j.grader_failure), len(judgements)),
+    }
+
+
+def goals_met(measured):
+    ok = all(total == 0 or passed / total >= GOALS[name] for name, (passed, total) in measured.items()
+             if name in GOALS)
+    return ok and measured["grader failures"][0] == 0
+
+
+def scores_of(path):
+    return tuple(sorted((t.number, t.score) for t in grade_submission(path).tests))
+
+
+def determinism(paths, repeats=REPEATS, jobs=2):
+    """{path name: number of distinct score tuples over `repeats` gradings} (1 everywhere means deterministic)."""
+    work = [path for path in paths for _ in range(repeats)]
+    with ProcessPoolExecutor(max(1, jobs)) as pool:
+        outcomes = list(pool.map(scores_of, work))
+    distinct = {}
+    for path, scores in zip(work, outcomes):
+        distinct.setdefault(path, set()).add(scores)
+    return {Path(path).name if Path(path) == SOLUTION else str(Path(path).relative_to(CATALOGUE)): len(found)
+            for path, found in distinct.items()}
+
+
+def table(judgements):
+    lines = [f"{'entry':<44} {'score':>6}  {'diagnosis':<28} {'flags':<22} {'s':>5}  verdict"]
+    for j in judgements:
+        verdict = "ok" if j.as_expected else "; ".join(([j.grader_failure] if j.grader_failure else []) + j.problems)
+        lines.append(f"{j.entry.name:<44} {j.total:6.1f}  {j.diagnosis or '-':<28} {','.join(j.flags) or '-':<22} "
+                     f"{j.seconds:5.1f}  {verdict}")
+    return "\n".join(lines)
+
+
+def summary(measured):
+    lines = []
+    for name, (passed, total) in measured.items():
+        if name == "grader failures":
+            lines.append(f"{name:<28} {passed} of {total} gradings   (goal 0)")
+        else:
+            share = passed / total if total else 1.0
+            lines.append(f"{name:<28} {passed}/{total} = {share:6.1%}   (goal {GOALS[name]:.0%})")
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m autograder verdicts", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--jobs", type=int, default=2, help="entries graded at once (default 2)")
+    parser.add_argument("--only", nargs="*", default=(), help="entry names (e.g. mistakes/flipped_kernel)")
+    parser.add_argument("--no-determinism", action="store_true", help="skip grading the solution and 3 entries 5x")
+    args = parser.parse_args(argv)
+
+    started = time.monotonic()
+    entries = load_catalogue(only=tuple(args.only))
+    judgements = judge_all(entries, args.jobs)
+    print(table(judgements))
+    measured = rates(judgements)
+    print()
+    print(summary(measured))
+    ok = goals_met(measured)
+    if not args.only:
+        canary = judge(next(entry for entry in load_catalogue() if entry.name == CANARY))
+        print(f"{'batch intact after attacks':<28} {'yes' if canary.as_expected else 'NO: ' + '; '.join(canary.problems)}")
+        ok = ok and canary.as_expected
+    if not args.no_determinism:
+        paths = [SOLUTION] + [CATALOGUE / name for name in DETERMINISM_ENTRIES]
+        distinct = determinism(paths, REPEATS, args.jobs)
+        same = all(count == 1 for count in distinct.values())
+        print(f"{'deterministic (5 gradings)':<28} {'yes' if same else 'NO'}: "
+              + ", ".join(f"{name} {count} distinct" for name, count in distinct.items()))
+        ok = ok and same
+    print(f"\n{len(entries)} entries in {time.monotonic() - started:.0f} s: {'all goals met' if ok else 'GOALS NOT MET'}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
