@@ -8,6 +8,7 @@ VERBS = {  # verb: (module, function taking argv, what it does)
     "merge": ("autograder.batch", "merge_main", "merge the output folders of sharded grading runs"),
     "stencil": ("autograder.stencil", "main", "regenerate stencil/ from solution/ (--check: only report drift)"),
     "fixtures": ("autograder.fixtures", "main", "rebuild the grading fixtures with TensorFlow"),
+    "selfcheck": ("autograder.selfcheck", "main", "data of the students' check.py (--check: only report)"),
     "verdicts": ("autograder.verdicts", "main", "grade the catalogue of correct, mistaken and attacking entries"),
 }
 

@@ -1,0 +1,79 @@
+"""The data behind the students' self-check (`python check.py` in stencil/), made from the grader's own sources.
+
+The self-check must run where students are: without this package, the hidden fixtures or the reference conv2d. So
+what it needs is written, ahead of time, into `solution/check_cases.npz` (and copied into stencil/ like every other
+file of solution/):
+
+- the public conv2d cases exactly as graded (autograder/fixtures/public.npz) and the public conv_output_size cases;
+- for every case, the output of each known mistake of `autograder.mistakes` that differs from the right answer, in
+  the order `mistakes.diagnose` tries them, and each mistake's explanation;
+- the grading tolerance.
+
+So the mistakes and their explanations have one source (mistakes.py); check.py only compares arrays, the way
+`mistakes.diagnose` does, and a test proves both name the same mistake on every public case.
+
+    python -m autograder selfcheck            # rewrite solution/check_cases.npz (then `make stencil`)
+    python -m autograder selfcheck --check    # exit 1 when it is out of date
+"""
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from autograder import fixtures, mistakes
+from autograder.config import CONFIG
+
+DATA_PATH = Path(__file__).resolve().parent.parent / "solution" / "check_cases.npz"
+
+
+def build_data():
+    """{array name: array} of check_cases.npz; "meta" is a JSON string (cases, explanations, tolerance, sizes)."""
+    arrays, cases = {}, []
+    for case in fixtures.load_conv_cases("public"):
+        arrays.update({f"{case.id}/inputs": case.inputs, f"{case.id}/filters": case.filters,
+                       f"{case.id}/expected": case.expected})
+        variants = []
+        for mistake in mistakes.MISTAKES:
+            try:
+                mistaken = mistake.compute(case.inputs, case.filters, case.strides, case.padding)
+            except ValueError:
+                continue
+            mistaken = np.asarray(mistaken, np.float64)
+            if not mistakes._same_values(mistaken, case.expected.astype(np.float64), CONFIG.tolerance):
+                arrays[f"{case.id}/mistake/{mistake.name}"] = mistaken
+                variants.append(mistake.name)
+        cases.append({"id": case.id, "strides": case.strides, "padding": case.padding, "mistakes": variants})
+    meta = {"tolerance": {"rtol": CONFIG.tolerance.rtol, "atol": CONFIG.tolerance.atol},
+            "conv2d_cases": cases,
+            "explanations": {mistake.name: mistake.explanation for mistake in mistakes.MISTAKES},
+            "output_size_cases": fixtures.load_output_size_cases()}
+    return {"meta": np.array(json.dumps(meta, sort_keys=True)), **arrays}
+
+
+def is_current(path=DATA_PATH):
+    """Does the file at `path` hold exactly what build_data() makes now?"""
+    if not Path(path).is_file():
+        return False
+    wanted = build_data()
+    with np.load(path, allow_pickle=False) as stored:
+        return sorted(stored.files) == sorted(wanted) and all(
+            stored[key].dtype == wanted[key].dtype and np.array_equal(stored[key], wanted[key]) for key in wanted)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m autograder selfcheck", description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="do not write; exit 1 if the file is out of date")
+    args = parser.parse_args(argv)
+    if args.check:
+        current = is_current()
+        print(f"{DATA_PATH} is {'up to date' if current else 'out of date: run python -m autograder selfcheck'}")
+        return 0 if current else 1
+    fixtures._write_npz(DATA_PATH, build_data())   # fixed zip timestamps: the same data gives the same bytes
+    print(f"wrote {DATA_PATH}; now run `make stencil`")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
