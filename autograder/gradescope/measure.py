@@ -5,7 +5,8 @@
 Lays out a Gradescope-like root in a temporary folder (source/ = the unzipped zip, submission/, metadata, results/),
 runs source/run_autograder as a real process (under `taskset -c CPUS` when given: one core is a proxy for
 Gradescope's 0.5 vCPU) and samples /proc every 50 ms: the resident memory of run_autograder and every descendant
-(grader, sandboxed worker) summed. Shared pages are counted once per process, so the sum slightly overstates.
+(grader, sandboxed worker) summed, and the anonymous part of it. Shared pages are counted once per process, so
+the sum slightly overstates.
 """
 import argparse
 import json
@@ -43,17 +44,21 @@ def lay_out(root, autograder_zip, submission_files, metadata):
     return root
 
 
-def tree_rss_bytes(root_pid):
-    """Resident bytes of root_pid and all its descendants, from one scan of /proc."""
-    parents, rss = {}, {}
+def tree_memory_bytes(root_pid):
+    """(resident, anonymous resident) bytes of root_pid and all its descendants, from one scan of /proc.
+
+    Anonymous memory (heap, arrays, TensorFlow's allocations) cannot be dropped under memory pressure; the rest of
+    the resident memory is mapped files (shared libraries) the kernel can reclaim and re-read."""
+    parents, usage = {}, {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
             with open(f"/proc/{entry}/stat") as stat:
                 parents[int(entry)] = int(stat.read().rsplit(")", 1)[1].split()[1])
-            with open(f"/proc/{entry}/statm") as statm:
-                rss[int(entry)] = int(statm.read().split()[1]) * PAGE
+            with open(f"/proc/{entry}/status") as status:
+                fields = dict(line.split(":", 1) for line in status if ":" in line)
+            usage[int(entry)] = tuple(int(fields.get(key, "0 kB").split()[0]) * 1024 for key in ("VmRSS", "RssAnon"))
         except (OSError, ValueError, IndexError):
             continue
     tree, frontier = {root_pid}, [root_pid]
@@ -62,25 +67,28 @@ def tree_rss_bytes(root_pid):
         children = [pid for pid, ppid in parents.items() if ppid == parent and pid not in tree]
         tree.update(children)
         frontier.extend(children)
-    return sum(rss.get(pid, 0) for pid in tree)
+    return (sum(usage.get(pid, (0, 0))[0] for pid in tree), sum(usage.get(pid, (0, 0))[1] for pid in tree))
 
 
 def run_measured(command, env):
-    """Run `command` to its end, sampling its tree's memory; returns (wall seconds, peak bytes, completed stdout)."""
+    """Run `command` to its end, sampling its tree's memory every 50 ms.
+
+    Returns (wall seconds, peak resident bytes, peak anonymous bytes, stdout and stderr)."""
     started = time.monotonic()
     with tempfile.TemporaryFile() as output:
         process = subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT)
-        peak = 0
+        peak = peak_anonymous = 0
         while process.poll() is None:
-            peak = max(peak, tree_rss_bytes(process.pid))
+            resident, anonymous = tree_memory_bytes(process.pid)
+            peak, peak_anonymous = max(peak, resident), max(peak_anonymous, anonymous)
             time.sleep(SAMPLE_SECONDS)
         seconds = time.monotonic() - started
         output.seek(0)
-        return seconds, peak, output.read().decode(errors="replace")
+        return seconds, peak, peak_anonymous, output.read().decode(errors="replace")
 
 
 def measure(autograder_zip, submission_files, cpus=None, python=sys.executable):
-    """(wall seconds, peak tree bytes, results.json dict, run_autograder's stdout) for one grading."""
+    """(wall seconds, peak resident bytes, peak anonymous bytes, results.json dict) for one grading."""
     root = Path(tempfile.mkdtemp(prefix="gradescope-root-"))
     try:
         metadata = {"id": 1, "created_at": "2025-01-01T12:00:00.000000+00:00", "previous_submissions": [],
@@ -90,9 +98,9 @@ def measure(autograder_zip, submission_files, cpus=None, python=sys.executable):
         if cpus is not None:
             command = ["taskset", "-c", str(cpus)] + command
         env = dict(os.environ, AUTOGRADER_ROOT=str(root), AUTOGRADER_PYTHON=python)
-        seconds, peak, stdout = run_measured(command, env)
+        seconds, peak, peak_anonymous, _ = run_measured(command, env)
         results = json.loads((root / "results" / "results.json").read_text())
-        return seconds, peak, results, stdout
+        return seconds, peak, peak_anonymous, results
     finally:
         shutil.rmtree(root, ignore_errors=True)
 
@@ -108,10 +116,11 @@ def main(argv=None):
     if args.zip is None:
         build(autograder_zip)
     files = [path for path in sorted(Path(args.submission).glob("*.py")) if path.name != "preprocess.py"]
-    seconds, peak, results, _ = measure(autograder_zip, files, args.cpus)
+    seconds, peak, peak_anonymous, results = measure(autograder_zip, files, args.cpus)
     cores = f"cores {args.cpus}" if args.cpus is not None else f"{os.cpu_count()} cores"
     print(f"{Path(args.submission).name} via run_autograder ({cores}): {seconds:.1f} s wall, "
-          f"peak {peak / MB:.0f} MB resident (whole tree), score {results.get('score')}")
+          f"peak {peak / MB:.0f} MB resident, {peak_anonymous / MB:.0f} MB of it anonymous (whole tree), "
+          f"score {results.get('score')}")
     return 0
 
 
