@@ -73,8 +73,15 @@ def memory_hog(result):
     assert "memory" in output(result, "2.2")
 
 
+def notebook(result):
+    full_marks(result)
+    assert "cell 33 (`%matplotlib inline`): 1 magic/shell line not run" in result.output
+    assert "`model = CNN(10)` (line 2)" in result.output
+
+
 PROMISES = {
     "correct_tensordot": full_marks,
+    "notebook": notebook,
     "symmetric_same_padding": named_mistake("symmetric_same_padding"),
     "flipped_kernel": named_mistake("flipped_kernel"),
     "ignores_stride": named_mistake("stride_ignored"),
