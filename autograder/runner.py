@@ -80,4 +80,9 @@ def run_cases(case_classes, session, on_result=None):
                 logs.append(log)
             if on_result:
                 on_result(result)
-    return results, "\n".join(logs)
+    return sorted(results, key=number_key), "\n".join(logs)
+
+
+def number_key(test):
+    """Sort key of a TestResult by its number: "2.4" before "3.1" whatever the order the tests ran in."""
+    return [int(part) for part in test.number.split(".")]

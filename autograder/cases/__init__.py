@@ -22,9 +22,10 @@ class GradedCase(unittest.TestCase):
 
 
 def all_cases():
-    """The case classes, in the order they run (and their tests are numbered)."""
+    """The case classes, in the order they run. The hidden conv2d cases (2.4) run last, so no text from the student's
+    code reaches any part after them; results are listed by test number."""
     from autograder.cases.output_size import OutputSize
-    from autograder.cases.conv2d import Conv2D
+    from autograder.cases.conv2d import Conv2D, Conv2DHidden
     from autograder.cases.performance import Performance
     from autograder.cases.model import Model
-    return [OutputSize, Conv2D, Performance, Model]
+    return [OutputSize, Conv2D, Performance, Model, Conv2DHidden]

@@ -46,7 +46,8 @@ def value_problem(case, outcome, tolerance):
             f"yours {yours[index]:.6g}, expected {expected[index]:.6g}")
 
 
-class Conv2D(GradedCase):
+class ConvScoring(GradedCase):
+    """What the public and the hidden conv2d parts share: the forbidden-API check and the scoring of a case set."""
 
     def forbidden(self):
         """Library convolutions found in conv2d, statically or at run time (after the public cases ran)."""
@@ -75,11 +76,17 @@ class Conv2D(GradedCase):
             self.session.note_diagnosis(mistake.name)
             self.say(f"**Likely mistake** ({count} of the failing cases match it): {mistake.explanation}")
         problems = {problem for _, _, problem in failures}
-        if len(failures) == len(cases) and len(problems) == 1:
+        # Text that hidden cases produced is shown only if a public case produced it too: the student's code could
+        # otherwise put hidden inputs into an exception message.
+        shown_before = show_details or problems <= {o.problem for o in self.session.conv_outcomes("public")}
+        if len(failures) == len(cases) and len(problems) == 1 and shown_before:
             self.say(f"Every case failed the same way: {problems.pop()}")
         elif show_details:
             case, _, problem = min(failures, key=lambda f: f[0].inputs.size + f[0].filters.size)
             self.say(f"Smallest failing case: {case_text(case)}: {problem}.")
+
+
+class Conv2D(ConvScoring):
 
     @weight(0)
     @number("2.1")
@@ -105,6 +112,11 @@ class Conv2D(GradedCase):
         """conv2d: output values (public cases)"""
         check = lambda case, outcome: value_problem(case, outcome, CONFIG.tolerance)
         self.score_cases("public", check, CONFIG.points.conv2d_values, set_score, show_details=True)
+
+
+class Conv2DHidden(ConvScoring):
+    """Runs after every other part (see cases.all_cases): once the student's code has seen a hidden input, nothing
+    it says (exception messages, prints) is shown any more."""
 
     @partial_credit(CONFIG.points.conv2d_hidden)
     @visibility(CONFIG.hidden_visibility)

@@ -53,6 +53,11 @@ class Model(GradedCase):
         result = self.session.model_result()
         self.assertFalse(result.get("own_error"),
                          f"`model.call(test_inputs, is_testing=True)` failed: {result.get('own_error')}")
+        # Agreement means something only for a model that classifies: a constant (or lookup) model agrees with itself.
+        accuracy = float(np.mean(self.predictions("logits") == self.session.digits()["test_labels"]))
+        self.assertGreater(accuracy, CONFIG.model.zero_credit_accuracy,
+                           f"Your model's test accuracy ({accuracy:.1%}) is too low for the agreement of its two "
+                           "paths to show anything; train the model first (part 4.1).")
         agreement = float(np.mean(self.predictions("logits_own") == self.predictions("logits")))
         self.assertGreaterEqual(
             agreement, CONFIG.model.own_conv_agreement,

@@ -59,7 +59,10 @@ class Performance(GradedCase):
             started = time.perf_counter()
             expected = reference_conv2d(inputs, filters, budget.stride, budget.padding)
             reference_time = time.perf_counter() - started
-            output = worker.fetch("out")
+            try:
+                output = worker.fetch("out")
+            except KeyError:            # conv2d returned something that cannot cross as an array
+                output = None
             right = (isinstance(output, np.ndarray) and output.shape == expected.shape
                      and np.allclose(output, expected, rtol=CONFIG.tolerance.rtol, atol=CONFIG.tolerance.atol))
             self.assertTrue(right, f"Your conv2d gives wrong output on the performance layer ({layer}), so its "

@@ -35,6 +35,10 @@ from autograder.config import CONFIG, SandboxLimits
 from autograder.sandbox import worker as protocol
 
 WORKER_SOURCE = Path(protocol.__file__)
+# The grader's own folders hold the solution, the config (seeds) and the fixtures (hidden cases, test labels): the
+# sandbox user must not read them. run_autograder does `chmod -R go-rwx` on Gradescope; a local grader running as
+# root removes the others' permissions from these folders before the first worker starts.
+GRADER_FOLDERS = (WORKER_SOURCE.parent.parent, WORKER_SOURCE.parent.parent.parent / "solution")
 SANDBOX_USER = "cnnstudent"
 MB = 1024 * 1024
 POLL_SECONDS = 0.1              # how often a waiting grader checks the worker's memory and life
@@ -118,16 +122,19 @@ class Worker:
         shutil.rmtree(self._root, ignore_errors=True)
 
     # -- public requests -----------------------------------------------------------------------------------------
-    def call(self, module, function, *args, store_as=None, timeout=None, kwargs=None) -> Reply:
+    def call(self, module, function, *args, store_as=None, timeout=None, kwargs=None,
+             max_reply_bytes=None) -> Reply:
         """module.function(*args, **kwargs) in the worker. Stashed(name) arguments refer to arrays in the worker.
 
         With store_as, the result stays in the worker under that name (reply.value is None; fetch it later).
+        With max_reply_bytes, a larger array result is not sent (reply.value is None, reply.type gives its shape).
         timeout: seconds (default limits.call_timeout_s). Raises StudentError.
         """
         if module not in self.modules:
             raise ValueError(f"module {module!r} is not one of the imported modules {self.modules}")
         arrays = []
         header = {"op": "call", "module": module, "function": function, "store_as": store_as,
+                  "max_reply_bytes": max_reply_bytes,
                   "args": _encode_argument(list(args), arrays), "kwargs": _encode_argument(dict(kwargs or {}), arrays)}
         reply, reply_arrays, seconds = self._request(header, arrays, timeout or self.limits.call_timeout_s)
         value = protocol.decode_value(reply.get("value"), reply_arrays)
@@ -177,6 +184,8 @@ class Worker:
         except (OSError, subprocess.SubprocessError, KeyError) as error:
             self.isolation["note"] = f"could not create user {user} ({error}): the worker runs as root"
             return
+        _hide_from_others(GRADER_FOLDERS)
+        self.isolation["grader_files_hidden"] = True
         os.chmod(self._root, 0o711)            # traversable, not listable: the output file stays unreadable
         for folder, _, files in os.walk(self._runtime):
             os.chmod(folder, 0o755)
@@ -403,6 +412,18 @@ def _encode_argument(value, arrays):
         raise ValueError(f"cannot send {error} to the sandbox") from None
 
 
+def _hide_from_others(folders):
+    """Remove the permissions of "others" (the sandbox user) from each existing folder; their contents are then
+    unreachable whatever their own modes are."""
+    for folder in folders:
+        try:
+            mode = os.stat(folder).st_mode
+            if mode & 0o007:
+                os.chmod(folder, mode & ~0o007)
+        except FileNotFoundError:
+            pass
+
+
 def _ensure_user(name):
     try:
         return pwd.getpwnam(name)
@@ -439,7 +460,8 @@ def _python_unusable_by(uid, gid, python, python_path, worker_file, scratch):
         if python_path:
             env["PYTHONPATH"] = python_path
         try:
-            result = subprocess.run([python, "-s", "-c", probe, str(worker_file), str(scratch)],
+            # A session of its own: parallel graders take it for a live worker, not a leftover to kill.
+            result = subprocess.run([python, "-s", "-c", probe, str(worker_file), str(scratch)], start_new_session=True,
                                     cwd=scratch, preexec_fn=become_user, capture_output=True, timeout=60, env=env)
             problem = None if result.returncode == 0 else result.stderr.decode(errors="replace").strip()[-300:]
         except (OSError, subprocess.SubprocessError) as error:
@@ -506,40 +528,43 @@ def _kill_leftovers_of(uid, gid, own_session):
     """SIGKILL the sandbox user's processes that escaped the worker's session, sparing other live workers.
 
     Other graders running in parallel (make grade --jobs) use the same user; their workers are session leaders
-    whose parent is a live grader (not the user, not init). Everything else of the user is a leftover. When no
-    other worker lives, one kill(-1) as the user also catches processes forked while we look.
+    whose parent is a live grader (not the user, not init). Everything else of the user is a leftover. No kill(-1)
+    as the user: another grader's worker that starts between our look and the kill would die during its import.
+    Processes forked while we look are caught by the next round.
     """
+    killed = set()
     for _ in range(10):
         table = {pid: (parent, session, owner) for pid, parent, session, owner in _processes()}
         live_workers = {pid for pid, (parent, session, owner) in table.items()
                         if owner == uid and session == pid and pid != own_session and parent > 1
                         and parent in table and table[parent][2] != uid}
-        if not live_workers:
-            _kill_all_processes_as(uid, gid)
-            return
         leftovers = [pid for pid, (_, session, owner) in table.items()
-                     if owner == uid and session not in live_workers and pid != own_session]
+                     if owner == uid and session not in live_workers and pid != own_session and _alive(pid)]
         if not leftovers:
-            return
+            break
         for pid in leftovers:
             try:
                 os.kill(pid, signal.SIGKILL)
             except OSError:
                 pass
+        killed.update(leftovers)
+    _wait_until_gone(killed)
 
 
-def _kill_all_processes_as(uid, gid):
-    """As the sandbox user, SIGKILL every process of that user (except the caller)."""
-    pid = os.fork()
-    if pid == 0:
-        try:
-            os.setgroups([])
-            os.setgid(gid)
-            os.setuid(uid)
-            os.kill(-1, signal.SIGKILL)
-        finally:
-            os._exit(0)
-    os.waitpid(pid, 0)
+def _wait_until_gone(pids, seconds=2.0):
+    """Wait (bounded) until killed processes have died: until then they still count against the sandbox user's
+    process limit, and the next submission's worker could fail to start its threads. Zombies are left to init."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and any(_alive(pid) for pid in pids):
+        time.sleep(0.05)
+
+
+def _alive(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as file:
+            return file.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
 
 
 def _threads_of_user(uid):

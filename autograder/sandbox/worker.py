@@ -446,6 +446,10 @@ class Server:
             TRAP.take()
             return failure(error)
         reply = {"ok": True, "type": type_name(value), "forbidden": TRAP.take(), "value": None}
+        limit = header.get("max_reply_bytes")
+        if limit and isinstance(value, np.ndarray) and value.nbytes > limit:
+            reply["type"] += f" of shape {tuple(value.shape)}, too large to send back"
+            return reply
         try:
             encoded = encode_value(value, reply_arrays)
         except BaseException:           # CannotCross, or the student's object misbehaved while being converted
