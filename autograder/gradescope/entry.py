@@ -138,13 +138,20 @@ def grade(root):
         result = not_graded(refusal, OVER_DAILY_LIMIT)
         result.student = student
         return result
+    so_far = []
     try:
-        return grade_submission(root / "submission", student=student)
+        return grade_submission(root / "submission", student=student, on_progress=so_far.append)
     except GradingTimeUp:
         print("== time limit: SIGTERM received; the sandbox was stopped")
-        return not_graded("**Grading took longer than the autograder's time limit, so it was stopped.** Look for "
-                          "very slow or endless loops (for example, Python loops over every pixel and channel in "
-                          "conv2d) and resubmit.", "error")
+        message = ("**Grading took longer than the autograder's time limit, so it was stopped.** Look for very slow "
+                   "or endless loops (for example, Python loops over every pixel and channel in conv2d) and "
+                   "resubmit.")
+        if not so_far:
+            return not_graded(message, "error")
+        partial = so_far[-1]        # the parts graded before the stop keep their points
+        partial.status, partial.flags = "error", sorted(set(partial.flags) | {"time-limit"})
+        partial.output = message + " The tests that ran before the stop keep their scores."
+        return partial
 
 
 def report(result):
