@@ -272,6 +272,7 @@ def main(argv=None):
     parser.add_argument("--force", action="store_true", help="regrade submissions that are already graded")
     parser.add_argument("--shard", help="grade only shard I of N (e.g. 2/4), for splitting a class over machines")
     args = parser.parse_args(argv)
+    os.umask(0o027)     # results, grades.csv and the summary: readable by the grader's group, never by the sandbox user
     try:
         results = grade_all(args.paths, args.out, jobs=args.jobs, force=args.force, shard=args.shard)
     except KeyboardInterrupt:

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from autograder.config import CONFIG
-from autograder.sandbox import Stashed, StudentError, Worker
+from autograder.sandbox import REPOSITORY, Stashed, StudentError, Worker
 from autograder.sandbox import worker as protocol
 
 AS_ROOT = os.geteuid() == 0
@@ -332,6 +332,26 @@ def test_sandbox_user_cannot_read_root_only_files(tmp_path):
     source = f"""
         def steal():
             return open({str(secret)!r}).read()
+    """
+    with Worker(student(tmp_path, convolution=source)) as worker:
+        if worker.isolation["user"] is None:
+            pytest.skip(f"no sandbox user here: {worker.isolation['note']}")
+        with pytest.raises(StudentError) as caught:
+            worker.call("convolution", "steal")
+    assert "PermissionError" in caught.value.message
+
+
+@pytest.mark.skipif(not AS_ROOT, reason="a dedicated sandbox user is only used when the grader runs as root")
+@pytest.mark.parametrize("secret", ["autograder/fixtures/hidden.npz", "autograder/config.py",
+                                    "solution/assignment.py", ".git/HEAD"])
+def test_sandbox_user_cannot_read_the_graders_own_files(tmp_path, secret):
+    """The hidden cases, the seeds, the solution and git's copies of them, however readable the checkout is."""
+    path = REPOSITORY / secret
+    if not path.exists():
+        pytest.skip(f"{secret} is not in this checkout")
+    source = f"""
+        def steal():
+            return open({str(path)!r}, "rb").read(16)
     """
     with Worker(student(tmp_path, convolution=source)) as worker:
         if worker.isolation["user"] is None:

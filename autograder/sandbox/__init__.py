@@ -35,10 +35,12 @@ from autograder.config import CONFIG, SandboxLimits
 from autograder.sandbox import worker as protocol
 
 WORKER_SOURCE = Path(protocol.__file__)
-# The grader's own folders hold the solution, the config (seeds) and the fixtures (hidden cases, test labels): the
-# sandbox user must not read them. run_autograder does `chmod -R go-rwx` on Gradescope; a local grader running as
-# root removes the others' permissions from these folders before the first worker starts.
-GRADER_FOLDERS = (WORKER_SOURCE.parent.parent, WORKER_SOURCE.parent.parent.parent / "solution")
+# The grader's own folders hold the solution, the config (seeds) and the fixtures (hidden cases, test labels), and so
+# do git's objects and the built Gradescope zip: the sandbox user must not read them. run_autograder does
+# `chmod -R go-rwx` on Gradescope; a local grader running as root removes the others' permissions from these folders
+# before the first worker starts.
+REPOSITORY = WORKER_SOURCE.parent.parent.parent
+GRADER_FOLDERS = tuple(REPOSITORY / name for name in ("autograder", "solution", ".git", "dist"))
 SANDBOX_USER = "cnnstudent"
 MB = 1024 * 1024
 POLL_SECONDS = 0.1              # how often a waiting grader checks the worker's memory and life
