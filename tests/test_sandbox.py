@@ -324,31 +324,7 @@ def test_network_is_blocked(tmp_path):
     assert "OSError" in caught.value.message or "Error" in caught.value.message
 
 
-@pytest.mark.skipif(not AS_ROOT, reason="a dedicated sandbox user is only used when the grader runs as root")
-def test_sandbox_user_cannot_read_root_only_files(tmp_path):
-    secret = tmp_path / "secret.txt"
-    secret.write_text("expected outputs")
-    secret.chmod(0o600)
-    source = f"""
-        def steal():
-            return open({str(secret)!r}).read()
-    """
-    with Worker(student(tmp_path, convolution=source)) as worker:
-        if worker.isolation["user"] is None:
-            pytest.skip(f"no sandbox user here: {worker.isolation['note']}")
-        with pytest.raises(StudentError) as caught:
-            worker.call("convolution", "steal")
-    assert "PermissionError" in caught.value.message
-
-
-@pytest.mark.skipif(not AS_ROOT, reason="a dedicated sandbox user is only used when the grader runs as root")
-@pytest.mark.parametrize("secret", ["autograder/fixtures/hidden.npz", "autograder/config.py",
-                                    "solution/assignment.py", ".git/HEAD"])
-def test_sandbox_user_cannot_read_the_graders_own_files(tmp_path, secret):
-    """The hidden cases, the seeds, the solution and git's copies of them, however readable the checkout is."""
-    path = REPOSITORY / secret
-    if not path.exists():
-        pytest.skip(f"{secret} is not in this checkout")
+def assert_unreadable_by_student(tmp_path, path):
     source = f"""
         def steal():
             return open({str(path)!r}, "rb").read(16)
@@ -359,6 +335,24 @@ def test_sandbox_user_cannot_read_the_graders_own_files(tmp_path, secret):
         with pytest.raises(StudentError) as caught:
             worker.call("convolution", "steal")
     assert "PermissionError" in caught.value.message
+
+
+@pytest.mark.skipif(not AS_ROOT, reason="a dedicated sandbox user is only used when the grader runs as root")
+def test_sandbox_user_cannot_read_root_only_files(tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("expected outputs")
+    secret.chmod(0o600)
+    assert_unreadable_by_student(tmp_path, secret)
+
+
+@pytest.mark.skipif(not AS_ROOT, reason="a dedicated sandbox user is only used when the grader runs as root")
+@pytest.mark.parametrize("secret", ["autograder/fixtures/hidden.npz", "autograder/config.py",
+                                    "solution/assignment.py", ".git/HEAD"])
+def test_sandbox_user_cannot_read_the_graders_own_files(tmp_path, secret):
+    """The hidden cases, the seeds, the solution and git's copies of them, however readable the checkout is."""
+    if not (REPOSITORY / secret).exists():
+        pytest.skip(f"{secret} is not in this checkout")
+    assert_unreadable_by_student(tmp_path, REPOSITORY / secret)
 
 
 def test_trap_flags_scipy_inside_conv2d_only(tmp_path):
