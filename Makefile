@@ -20,11 +20,15 @@ test: $(VENV)/.installed
 grade: $(VENV)/.installed
 	$(PY) -m autograder grade $(SUBMISSIONS) --out $(OUT) $(if $(JOBS),--jobs $(JOBS))
 
+# The student release: the self-check's data (from the fixtures and the known mistakes), then stencil/ itself.
 stencil: $(VENV)/.installed
+	$(PY) -m autograder selfcheck
 	$(PY) -m autograder stencil
 
+# Expected outputs made by TensorFlow; the release carries some of them, so it is regenerated too.
 fixtures: $(VENV)/.installed
 	$(PY) -m autograder fixtures
+	$(MAKE) stencil
 
 verdicts: $(VENV)/.installed
 	$(PY) -m autograder verdicts
