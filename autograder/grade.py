@@ -49,9 +49,12 @@ class GradingSession:
         self.static_forbidden = self._static_check()
         self.stopped = ""            # set when student code must not be called again (e.g. after a timeout)
         self.public_output = ""      # the student's prints up to the end of the public cases
+        self.isolation = {}          # how the last worker was sandboxed (user, network), for the instructor
         self._worker = None
         self._cases = {}
         self._outcomes = {}
+        self._digits = None
+        self._model_result = None
 
     def _static_check(self):
         try:
@@ -93,7 +96,6 @@ class GradingSession:
     def close(self):
         if self._worker is not None:
             self.isolation = self._worker.isolation
-            self.student_output = self._worker.output()
             self._worker.close()
             self._worker = None
 
@@ -126,13 +128,13 @@ class GradingSession:
     num_classes = 10
 
     def digits(self):
-        if not hasattr(self, "_digits"):
+        if self._digits is None:
             self._digits = fixtures.load_digits()
         return self._digits
 
     def model_result(self):
         """The student's CNN trained in a fresh worker: {losses, logits, logits_own, own_error}; run once."""
-        if not hasattr(self, "_model_result"):
+        if self._model_result is None:
             self._model_result = self._train_model()
         if isinstance(self._model_result, StudentError):
             raise self._model_result
@@ -183,7 +185,6 @@ def grade_submission(path, out_dir=None, student="", submission_hash="", on_prog
     name = Path(out_dir).name if out_dir is not None else intake.submission_name(path)
     result = SubmissionResult(name=name, student=student, autograder_version=version(),
                               submission_hash=submission_hash)
-    session = None
     try:
         with tempfile.TemporaryDirectory(prefix="cnn-grade-") as scratch:
             staged = intake.stage(path, Path(scratch) / "submission")
@@ -203,7 +204,7 @@ def grade_submission(path, out_dir=None, student="", submission_hash="", on_prog
                 session.close()
             result.flags = sorted(session.flags | ({"forbidden-api"} if session.forbidden_apis() else set()))
             result.diagnosis = session.diagnoses.most_common(1)[0][0] if session.diagnoses else ""
-            result.isolation = getattr(session, "isolation", {})
+            result.isolation = session.isolation
             result.output = summary(result, staged.notes)
     except intake.SubmissionError as error:
         result.status = "error"
