@@ -237,15 +237,15 @@ def diagnose(case, student_output, tolerance=CONFIG.tolerance) -> Optional[Mista
     case: anything with inputs, filters, strides, padding and expected (a fixtures.ConvCase).
     student_output: the student's array (any shape; non-numeric output gives None).
     A mistake counts only where its output differs from the correct one: on a case where a mistake makes no
-    difference, matching it is no evidence of it.
+    difference, matching it is no evidence of it. Likewise an all-zero answer names no mistake.
     """
     try:
         student = np.asarray(student_output, dtype=np.float64)
     except (TypeError, ValueError):
         return None
     expected = np.asarray(case.expected, dtype=np.float64)
-    if _same_values(student, expected, tolerance):
-        return None
+    if _same_values(student, expected, tolerance) or (student.size and not student.any()):
+        return None     # right, or all zeros (e.g. an output array never written): evidence of no particular mistake
     for mistake in MISTAKES:
         try:
             mistaken = np.asarray(mistake.compute(case.inputs, case.filters, case.strides, case.padding),

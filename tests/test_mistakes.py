@@ -60,6 +60,17 @@ def test_garbage_names_nothing():
         assert diagnose(case, None) is None, case.id
 
 
+def test_an_all_zero_answer_names_nothing():
+    # Truncating small sums toward zero gives zeros too: an output never written is not an integer buffer.
+    cases_where_truncation_gives_zeros = 0
+    for case in PUBLIC:
+        truncated = MISTAKES_BY_NAME["integer_output_buffer"].compute(
+            case.inputs, case.filters, case.strides, case.padding)
+        cases_where_truncation_gives_zeros += truncated.size > 0 and not truncated.any() and case.expected.any()
+        assert diagnose(case, np.zeros_like(case.expected)) is None, case.id
+    assert cases_where_truncation_gives_zeros > 0, "no public case where the old rule would have misnamed zeros"
+
+
 def test_a_mistake_that_makes_no_difference_is_not_evidence():
     # C_in = 1: "first input channel only" computes the right answer, so it must never be named there.
     case = next(case for case in PUBLIC if case.inputs.shape[3] == 1 and case.id.startswith("public"))
