@@ -18,6 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
+from autograder.gradescope.measure import run_measured
+
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 MB = 1024 * 1024
@@ -133,49 +135,22 @@ def bench_model(epochs):
           f"peak resident memory {data['peak_mb']:.0f} MB")
 
 
-def tree_rss_mb(root_pid):
-    """Resident memory of a process and all its descendants, in MB (from /proc)."""
-    children = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-                children.setdefault(int(fields[1]), []).append(int(entry.name))
-            except OSError:
-                continue
-    total, stack = 0, [root_pid]
-    while stack:
-        pid = stack.pop()
-        stack.extend(children.get(pid, []))
-        try:
-            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1]) * 1024
-        except OSError:
-            continue
-    return total / MB
-
-
-def run_measured(command, **kwargs):
-    """Run a command; returns (seconds, peak MB of its whole process tree, sampled every 50 ms)."""
-    started = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, **kwargs)
-    peak = 0.0
-    while process.poll() is None:
-        peak = max(peak, tree_rss_mb(process.pid))
-        time.sleep(0.05)
-    if process.returncode != 0:
-        raise RuntimeError(f"{command} exited with {process.returncode}")
-    return time.perf_counter() - started, peak
+def measured(command):
+    """Run a command of ours; (seconds, peak MB resident, peak MB anonymous) of its whole process tree."""
+    seconds, peak, anonymous, output = run_measured(command, cwd=ROOT)
+    if "Traceback" in output:
+        raise RuntimeError(f"{command} failed:\n{output}")
+    return seconds, peak / MB, anonymous / MB
 
 
 def bench_grading():
     with tempfile.TemporaryDirectory() as out:
-        seconds, peak = run_measured([PYTHON, "-m", "autograder", "grade", str(ROOT / "solution"), "--out", out],
-                                     cwd=ROOT)
+        seconds, peak, anonymous = measured([PYTHON, "-m", "autograder", "grade", str(ROOT / "solution"),
+                                             "--out", out])
         result = json.loads((Path(out) / "solution" / "grader.json").read_text())
     print(f"\n3. Grading the solution end to end (one process start included): {seconds:.1f} s wall, "
-          f"peak memory of grader + worker {peak:.0f} MB (goals: <= 45 s, <= 768 MB); "
+          f"peak memory of grader + worker {peak:.0f} MB, {anonymous:.0f} MB of it anonymous (goals: <= 45 s, "
+          f"<= 768 MB); "
           f"score {sum(t['score'] for t in result['tests']):g}")
     for test in result["tests"]:
         print(f"   {test['number']:<4} {test['name']:<58} {test['seconds']:6.2f} s")
@@ -210,8 +185,8 @@ def bench_batch():
     times = {}
     for jobs in (1, 2):
         with tempfile.TemporaryDirectory() as out:
-            times[jobs], peak = run_measured([PYTHON, "-m", "autograder", "grade", str(examples), "--out", out,
-                                              "--jobs", str(jobs)], cwd=ROOT)
+            times[jobs], peak, _ = measured([PYTHON, "-m", "autograder", "grade", str(examples), "--out", out,
+                                             "--jobs", str(jobs)])
         print(f"   --jobs {jobs}: {times[jobs]:.1f} s wall, peak memory {peak:.0f} MB")
     print(f"   speed-up with 2 jobs: {times[1] / times[2]:.2f}x (goal >= 1.7x on 2 cores)")
 

@@ -70,13 +70,13 @@ def tree_memory_bytes(root_pid):
     return (sum(usage.get(pid, (0, 0))[0] for pid in tree), sum(usage.get(pid, (0, 0))[1] for pid in tree))
 
 
-def run_measured(command, env):
+def run_measured(command, env=None, cwd=None):
     """Run `command` to its end, sampling its tree's memory every 50 ms.
 
     Returns (wall seconds, peak resident bytes, peak anonymous bytes, stdout and stderr)."""
     started = time.monotonic()
     with tempfile.TemporaryFile() as output:
-        process = subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(command, env=env, cwd=cwd, stdout=output, stderr=subprocess.STDOUT)
         peak = peak_anonymous = 0
         while process.poll() is None:
             resident, anonymous = tree_memory_bytes(process.pid)
