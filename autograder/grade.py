@@ -73,12 +73,13 @@ class GradingSession:
             self._worker = Worker(self.staged.directory, limits=self.config.sandbox, modules=tuple(modules))
         return self._worker
 
-    def call(self, module, function, *args, timeout=None, max_reply_bytes=None):
-        """Call the student's module.function(*args) in the worker; StudentError on trouble (flags recorded)."""
+    def call(self, module, function, *args, timeout=None, max_reply_bytes=None, store_as=None):
+        """Call the student's module.function(*args) in the worker; StudentError on trouble (flags recorded).
+        With store_as the result stays in the worker (see Worker.call); the library convolutions it used are kept."""
         if self.stopped:
             raise StudentError("skipped", self.stopped)
         try:
-            reply = self.worker().call(module, function, *args, max_reply_bytes=max_reply_bytes,
+            reply = self.worker().call(module, function, *args, max_reply_bytes=max_reply_bytes, store_as=store_as,
                                        timeout=timeout or self.config.sandbox.call_timeout_s)
         except StudentError as error:
             self.record(error)

@@ -7,6 +7,9 @@ each method into one Gradescope test. A method talks to the student's code only 
 """
 import unittest
 
+FORBIDDEN_MESSAGE = ("conv2d must be written by hand in NumPy, but it calls a library convolution ({apis}). "
+                     "The conv2d parts and the performance part score 0; your instructor has been notified.")
+
 
 class GradedCase(unittest.TestCase):
     session = None        # set by the runner before a method runs
@@ -15,6 +18,14 @@ class GradedCase(unittest.TestCase):
     def __init__(self, method_name):
         super().__init__(method_name)
         self.feedback = []
+
+    def forbidden_message(self):
+        """The student-facing message when conv2d used a library convolution (static or run-time finding), or ""."""
+        apis = self.session.forbidden_apis()
+        return FORBIDDEN_MESSAGE.format(apis=", ".join(apis)) if apis else ""
+
+    def assert_no_library_convolution(self):
+        self.assertFalse(self.forbidden_message(), self.forbidden_message())
 
     def say(self, markdown):
         """Add a paragraph of student-facing Markdown to this test's output (shown whether it passes or not)."""

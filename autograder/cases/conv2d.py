@@ -13,8 +13,6 @@ from autograder.config import CONFIG
 from autograder.mistakes import diagnose
 
 PRINTED_CHARS = 2000
-FORBIDDEN_MESSAGE = ("conv2d must be written by hand in NumPy, but it calls a library convolution ({apis}). "
-                     "The conv2d parts and the performance part score 0; your instructor has been notified.")
 
 
 def case_text(case):
@@ -49,16 +47,16 @@ def value_problem(case, outcome, tolerance):
 class ConvScoring(GradedCase):
     """What the public and the hidden conv2d parts share: the forbidden-API check and the scoring of a case set."""
 
-    def forbidden(self):
-        """Library convolutions found in conv2d, statically or at run time (after the public cases ran)."""
+    def forbidden_message(self):
+        """As GradedCase's, once the public cases have run (the run-time trap needs conv2d to have been called)."""
         self.session.conv_outcomes("public")
-        return self.session.forbidden_apis()
+        return super().forbidden_message()
 
     def score_cases(self, set_name, check, points, set_score, show_details):
         """Score the fraction of cases `check` accepts; explain the smallest failing one."""
-        if self.forbidden():
+        if self.forbidden_message():
             set_score(0)
-            self.say(FORBIDDEN_MESSAGE.format(apis=", ".join(self.forbidden())))
+            self.say(self.forbidden_message())
             return
         cases = self.session.conv_cases(set_name)
         outcomes = self.session.conv_outcomes(set_name)
@@ -92,8 +90,7 @@ class Conv2D(ConvScoring):
     @number("2.1")
     def test_rules(self):
         """conv2d rule: no library convolution"""
-        apis = self.forbidden()
-        self.assertFalse(apis, FORBIDDEN_MESSAGE.format(apis=", ".join(apis)))
+        self.assert_no_library_convolution()
         self.say("No library convolution found in conv2d.")
 
     @partial_credit(CONFIG.points.conv2d_shapes)
