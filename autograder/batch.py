@@ -83,8 +83,7 @@ def content_hash(path):
 
 def grade_one(name, path, student, out_dir):
     """Grade one submission into out_dir/name (runs in a pool process)."""
-    result = grade_submission(path, Path(out_dir) / name, student=student, submission_hash=content_hash(path))
-    return result
+    return grade_submission(path, Path(out_dir) / name, student=student, submission_hash=content_hash(path))
 
 
 def up_to_date(out_dir, name, path):
