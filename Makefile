@@ -6,12 +6,25 @@ SUBMISSIONS ?= examples/submissions
 OUT ?= build/grades
 JOBS ?=
 
-.PHONY: test grade stencil fixtures bench autograder verdicts clean
+.PHONY: test grade stencil fixtures bench autograder verdicts lock clean
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt
+# The venv is built from the complete lock for the Python that builds it (requirements/dev-py311.txt for Python
+# 3.11): every package pinned with its hashes, pip itself too. `make lock` regenerates the locks after an edit of
+# requirements*.txt (tests/test_lock.py fails until then).
+PY_TAG := $(shell $(PYTHON) -c 'import sys; print("py%d%d" % sys.version_info[:2])')
+LOCK := requirements/dev-$(PY_TAG).txt
+LOCKS := requirements/grading-py310.txt requirements/dev-py310.txt requirements/dev-py311.txt requirements/pip.txt
+UV_VERSION := 0.13.9
+PIP_VERSION := 26.3
+UV_COMPILE = build/uv/bin/uv pip compile --quiet --generate-hashes --custom-compile-command "make lock"
+
+$(VENV)/.installed: $(wildcard $(LOCK)) requirements/pip.txt
+	@test -f $(LOCK) || { echo "No lock for $(PYTHON) ($(PY_TAG)): $(LOCK) does not exist. Locks exist for:" \
+	    $(patsubst requirements/dev-%.txt,%,$(wildcard requirements/dev-py*.txt))". Run make with" \
+	    "PYTHON=python3.10 or PYTHON=python3.11, or add the version to 'make lock'." >&2; exit 1; }
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements-dev.txt
+	$(PY) -m pip install --quiet --require-hashes -r requirements/pip.txt
+	$(PY) -m pip install --quiet --require-hashes -r $(LOCK)
 	touch $@
 
 test: $(VENV)/.installed
@@ -39,6 +52,16 @@ bench: $(VENV)/.installed
 # The Gradescope autograder zip (README, "Gradescope"): byte-reproducible, rebuilt every time.
 autograder: $(VENV)/.installed
 	$(PY) -m autograder.gradescope.package --out dist/autograder.zip
+
+# Regenerate the locks with uv (pinned, in its own venv). Versions already in a lock are kept unless requirements*.txt
+# asks otherwise; delete a lock to re-resolve it from scratch. Gradescope's 3.10 grading lock is constrained by the
+# 3.10 development lock, so that the tests run the same versions Gradescope installs.
+lock:
+	test -x build/uv/bin/uv || { $(PYTHON) -m venv build/uv && build/uv/bin/python -m pip install --quiet uv==$(UV_VERSION); }
+	$(UV_COMPILE) --python-version 3.11 requirements-dev.txt -o requirements/dev-py311.txt
+	$(UV_COMPILE) --python-version 3.10 requirements-dev.txt -o requirements/dev-py310.txt
+	$(UV_COMPILE) --python-version 3.10 requirements.txt -c requirements/dev-py310.txt -o requirements/grading-py310.txt
+	echo "pip==$(PIP_VERSION)" | $(UV_COMPILE) --python-version 3.10 - -o requirements/pip.txt
 
 clean:
 	rm -rf build dist .pytest_cache

@@ -91,8 +91,8 @@ def test_zip_holds_what_grading_needs_and_no_answers(autograder_zip):
         infos = {info.filename: info for info in archive.infolist()}
     for script in ("setup.sh", "run_autograder"):
         assert (infos[script].external_attr >> 16) & 0o777 == 0o755, f"{script} must be executable"
-    for needed in ("requirements.txt", "solution/convolution.py", "solution/preprocess.py", "autograder/config.py",
-                   "autograder/grade.py", "autograder/gradescope/entry.py", "autograder/sandbox/worker.py",
+    for needed in ("requirements.txt", *package.LOCKS, "solution/convolution.py", "solution/preprocess.py",
+                   "autograder/config.py", "autograder/grade.py", "autograder/gradescope/entry.py", "autograder/sandbox/worker.py",
                    "autograder/fixtures/public.npz", "autograder/fixtures/hidden.npz",
                    "autograder/fixtures/manifest.json"):
         assert needed in infos, needed
@@ -116,7 +116,9 @@ def test_setup_sh_is_valid_bash_and_installs_the_pinned_requirements():
         checked = subprocess.run(["bash", "-n", str(ROOT / "autograder" / "gradescope" / script)],
                                  capture_output=True, text=True)
         assert checked.returncode == 0, checked.stderr
-    assert re.search(r'pip install .*-r "\$SOURCE/requirements.txt"', setup)
+    assert re.search(r'pip install .*--require-hashes -r "\$SOURCE/requirements/pip.txt"', setup)
+    assert re.search(r'pip install .*--require-hashes -r "\$SOURCE/requirements/grading-py310.txt"', setup)
+    assert "--upgrade" not in setup, "pip is pinned (requirements/pip.txt), never upgraded to whatever is newest"
     assert all("==" in line for line in (ROOT / "requirements.txt").read_text().splitlines()
                if line.strip() and not line.startswith("#")), "requirements.txt must pin every package"
     venv = re.search(r"^VENV=(\S+)", setup, re.MULTILINE).group(1)

@@ -1,9 +1,10 @@
 """Build the Gradescope autograder zip: `python -m autograder.gradescope.package [--out dist/autograder.zip]`.
 
 The zip holds, at its root, setup.sh and run_autograder, then what grading needs and nothing more: the `autograder`
-package (fixtures, public and hidden, and the configuration included), requirements.txt, and from solution/ only
-convolution.py (the reference the performance budget is timed against) and preprocess.py (handed to every
-submission). The answers in solution/assignment.py stay out. The bytes depend only on the files' contents: entries
+package (fixtures, public and hidden, and the configuration included), requirements.txt and the two locks setup.sh
+installs (requirements/pip.txt, requirements/grading-py310.txt: every package pinned, with hashes), and from
+solution/ only convolution.py (the reference the performance budget is timed against) and preprocess.py (handed to
+every submission). The answers in solution/assignment.py stay out. The bytes depend only on the files' contents: entries
 are sorted, timestamps and permissions fixed.
 """
 import argparse
@@ -14,6 +15,7 @@ REPO = Path(__file__).resolve().parent.parent.parent
 HERE = Path(__file__).resolve().parent
 ROOT_SCRIPTS = ("setup.sh", "run_autograder")
 SOLUTION_FILES = ("convolution.py", "preprocess.py")
+LOCKS = ("requirements/pip.txt", "requirements/grading-py310.txt")     # what setup.sh installs, in this order
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)          # the earliest time a zip can hold
 SKIPPED_PARTS = ("__pycache__", ".pytest_cache")
 SKIPPED_SUFFIXES = (".pyc", ".pyo", ".tmp")
@@ -22,7 +24,8 @@ SKIPPED_SUFFIXES = (".pyc", ".pyo", ".tmp")
 def zip_entries(repo=REPO):
     """{name in the zip: file on disk}, everything the autograder zip holds."""
     entries = {name: HERE / name for name in ROOT_SCRIPTS}
-    entries["requirements.txt"] = repo / "requirements.txt"
+    for name in ("requirements.txt", *LOCKS):
+        entries[name] = repo / name
     for name in SOLUTION_FILES:
         entries[f"solution/{name}"] = repo / "solution" / name
     for path in sorted((repo / "autograder").rglob("*")):

@@ -13,9 +13,16 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
 apt-get install -y -q --no-install-recommends python3 python3-venv python3-pip util-linux coreutils
 
+# Exactly the locked environment (requirements/grading-py310.txt: every package pinned, with hashes) and the pinned
+# pip, so that every image build installs the same bytes. The lock is for Python 3.10, the default image's.
+python3 -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))' || {
+    echo "setup.sh: python3 is $(python3 --version 2>&1), but requirements/grading-py310.txt is for Python 3.10:" \
+         "keep Gradescope's default base image (Ubuntu 22.04), or add a lock for this version (make lock)." >&2
+    exit 1
+}
 python3 -m venv "$VENV"
-"$VENV/bin/python" -m pip install --quiet --no-cache-dir --upgrade pip
-"$VENV/bin/python" -m pip install --quiet --no-cache-dir -r "$SOURCE/requirements.txt"
+"$VENV/bin/python" -m pip install --quiet --no-cache-dir --require-hashes -r "$SOURCE/requirements/pip.txt"
+"$VENV/bin/python" -m pip install --quiet --no-cache-dir --require-hashes -r "$SOURCE/requirements/grading-py310.txt"
 chmod -R a+rX "$VENV"                                       # the sandbox user runs this interpreter and its packages
 
 if ! id -u "$SANDBOX_USER" >/dev/null 2>&1; then
@@ -23,6 +30,6 @@ if ! id -u "$SANDBOX_USER" >/dev/null 2>&1; then
 fi
 
 # Fail the image build now, rather than every submission later, if the environment is incomplete.
-"$VENV/bin/python" -c "import numpy, tensorflow, sklearn, gradescope_utils, nbformat; print('numpy', numpy.__version__, 'tensorflow', tensorflow.__version__)"
-su -s /bin/sh "$SANDBOX_USER" -c "cd / && $VENV/bin/python -c 'import numpy, tensorflow'"
+"$VENV/bin/python" -c "import numpy, tensorflow, sklearn, gradescope_utils, nbformat, matplotlib, threadpoolctl; print('numpy', numpy.__version__, 'tensorflow', tensorflow.__version__)"
+su -s /bin/sh "$SANDBOX_USER" -c "cd / && $VENV/bin/python -c 'import numpy, tensorflow, matplotlib'"
 echo "setup.sh: grading environment ready in $VENV; sandbox user $SANDBOX_USER"

@@ -1,0 +1,113 @@
+"""The locks are complete and not stale (no network): every top-level pin of requirements.txt and
+requirements-dev.txt appears, at the same version, in each lock made from it; every locked package is pinned with
+hashes; Gradescope's lock agrees with the 3.10 development lock; the Makefile and setup.sh install from them."""
+import re
+import sys
+
+import pytest
+
+from autograder.gradescope import package
+from conftest import ROOT
+
+REQUIREMENTS = ROOT / "requirements"
+GRADING_LOCK = REQUIREMENTS / "grading-py310.txt"          # what setup.sh installs on Gradescope (Python 3.10)
+DEV_LOCKS = {(3, 10): REQUIREMENTS / "dev-py310.txt", (3, 11): REQUIREMENTS / "dev-py311.txt"}
+PIP_LOCK = REQUIREMENTS / "pip.txt"
+PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(\[[^\]]*\])?==([^\s;\\]+)")
+
+
+def canonical(name):
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def top_level_pins(path):
+    """{package: version} of a requirements file, following `-r other.txt`; every line must be a `==` pin."""
+    pins = {}
+    for line in path.read_text().splitlines():
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        if line.startswith("-r "):
+            pins.update(top_level_pins(path.parent / line[3:].strip()))
+            continue
+        match = PIN.match(line)
+        assert match, f"{path.name}: '{line}' is not pinned with =="
+        pins[canonical(match.group(1))] = match.group(3)
+    return pins
+
+
+def locked(path):
+    """{package: (version, number of hashes)} of a lock written by `uv pip compile --generate-hashes`."""
+    entries, current = {}, None
+    for line in path.read_text().splitlines():
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        if not line[0].isspace():
+            match = PIN.match(stripped)
+            assert match, f"{path.name}: '{stripped}' is not pinned with =="
+            current = canonical(match.group(1))
+            entries[current] = [match.group(3), 0]
+        entries[current][1] += len(re.findall(r"--hash=sha256:[0-9a-f]{64}", stripped))
+    return {name: tuple(value) for name, value in entries.items()}
+
+
+def stale(pins, lock):
+    entries = locked(lock)
+    return {name: (version, entries.get(name, ("missing",))[0]) for name, version in pins.items()
+            if entries.get(name, (None,))[0] != version}
+
+
+@pytest.mark.parametrize("requirements, lock", [("requirements.txt", GRADING_LOCK)]
+                         + [("requirements-dev.txt", lock) for lock in DEV_LOCKS.values()],
+                         ids=lambda value: getattr(value, "name", value))
+def test_every_top_level_pin_is_in_the_lock_at_the_same_version(requirements, lock):
+    differences = stale(top_level_pins(ROOT / requirements), lock)
+    assert not differences, (f"{lock.relative_to(ROOT)} is stale against {requirements} "
+                             f"({{package: (wanted, locked)}}: {differences}): run `make lock`")
+
+
+@pytest.mark.parametrize("lock", [GRADING_LOCK, PIP_LOCK, *DEV_LOCKS.values()], ids=lambda path: path.name)
+def test_every_locked_package_is_pinned_with_hashes(lock):
+    entries = locked(lock)
+    assert entries
+    assert not [name for name, (_, hashes) in entries.items() if hashes == 0], "pip --require-hashes would refuse"
+    text = lock.read_text()
+    assert "make lock" in text, "the lock says how to regenerate it"
+    assert "-e " not in text and "file:" not in text, "nothing local or editable: the lock installs anywhere"
+
+
+def test_the_locks_are_complete():
+    """Transitive packages are there, not only the top-level pins: TensorFlow's own dependencies, for example."""
+    for lock in (GRADING_LOCK, *DEV_LOCKS.values()):
+        entries = locked(lock)
+        for transitive in ("keras", "scipy", "protobuf", "h5py", "absl-py", "joblib", "pillow"):
+            assert transitive in entries, f"{lock.name} misses {transitive}"
+    assert set(top_level_pins(ROOT / "requirements.txt")) < set(locked(GRADING_LOCK))
+
+
+def test_gradescope_installs_what_the_3_10_development_environment_tests():
+    """The grading lock is made with the 3.10 development lock as constraints (make lock): same versions."""
+    development = locked(DEV_LOCKS[(3, 10)])
+    differences = {name: (version, development.get(name, ("missing",))[0])
+                   for name, (version, _) in locked(GRADING_LOCK).items()
+                   if development.get(name, (None,))[0] != version}
+    assert not differences, f"{{package: (grading, development)}}: {differences}: run `make lock`"
+
+
+def test_pip_itself_is_pinned_and_installed_first():
+    assert set(locked(PIP_LOCK)) == {"pip"}
+    setup = (ROOT / "autograder" / "gradescope" / "setup.sh").read_text()
+    pip_line = setup.index('--require-hashes -r "$SOURCE/requirements/pip.txt"')
+    lock_line = setup.index('--require-hashes -r "$SOURCE/requirements/grading-py310.txt"')
+    assert pip_line < lock_line
+    assert set(package.LOCKS) == {"requirements/pip.txt", "requirements/grading-py310.txt"}
+    makefile = (ROOT / "Makefile").read_text()
+    assert "--require-hashes -r requirements/pip.txt" in makefile
+    assert "--require-hashes -r $(LOCK)" in makefile and "LOCK := requirements/dev-$(PY_TAG).txt" in makefile
+    assert f"PIP_VERSION := {locked(PIP_LOCK)['pip'][0]}" in makefile
+
+
+def test_there_is_a_lock_for_the_python_running_the_tests():
+    assert sys.version_info[:2] in DEV_LOCKS, (f"no development lock for Python {sys.version_info[0]}."
+                                               f"{sys.version_info[1]}: add it to `make lock`")
