@@ -5,6 +5,8 @@
 3. Grading the solution end to end: wall time, the time of each part, peak memory of grader + worker together.
 4. The sandbox: round trip of a trivial call, and of a small conv2d call.
 5. Batch grading of the bundled examples with --jobs 1 and --jobs 2: throughput and speed-up.
+6. The performance part's verdict on the solution against itself (its ratio should be ~1): 10 gradings through the
+   part's own timing code, alone, as two graders at once (what `--jobs 2` does on 2 cores), and at 0.5 CPU.
 """
 import argparse
 import json
@@ -191,17 +193,108 @@ def bench_batch():
     print(f"   speed-up with 2 jobs: {times[1] / times[2]:.2f}x (goal >= 1.7x on 2 cores)")
 
 
+RATIO_GOAL = (0.75, 1.33)
+CPU_CGROUP = Path("/sys/fs/cgroup/cpu")      # cgroup v1's cpu controller, where this machine has one
+
+
+def solution_ratios(repeats):
+    """The performance part's ratio for the solution against the reference, `repeats` times, each through a fresh
+    grading session and worker, with the part's own timing code (autograder.cases.performance.measure_speed)."""
+    from autograder import intake
+    from autograder.cases.performance import measure_speed
+    from autograder.grade import GradingSession
+    from autograder.reference import SINGLE_THREAD_ENVIRONMENT
+
+    for key, value in SINGLE_THREAD_ENVIRONMENT.items():    # the worker's environment, as the grader sets it
+        os.environ.setdefault(key, value)
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="cnn-bench-") as scratch:
+        staged = intake.stage(ROOT / "solution", Path(scratch) / "submission")
+        for _ in range(repeats):
+            session = GradingSession(staged)
+            try:
+                speed = measure_speed(session)
+            finally:
+                session.close()
+            student, reference = np.median(speed.student_seconds), np.median(speed.reference_seconds)
+            rows.append({"ratio": float(student / reference), "student_ms": 1e3 * float(student),
+                         "reference_ms": 1e3 * float(reference)})
+    return rows
+
+
+def enter_cpu_cgroup(folder):
+    """preexec_fn: move the child into the cgroup `folder` before it runs anything."""
+    def enter():
+        (folder / "cgroup.procs").write_text(str(os.getpid()))
+    return enter
+
+
+def ratio_runs(repeats, processes=1, cpu_fraction=None):
+    """Run solution_ratios(repeats) in `processes` fresh processes at once (in a cgroup limited to `cpu_fraction` of
+    one CPU when given); [rows of each process]. None when the cgroup cannot be made (not root, no cgroup v1)."""
+    command = [PYTHON, "-m", "autograder.bench", "--solution-ratios", str(repeats)]
+    cgroup = None
+    if cpu_fraction is not None:
+        cgroup = CPU_CGROUP / f"cnn-bench-{os.getpid()}"
+        try:
+            cgroup.mkdir()
+            (cgroup / "cpu.cfs_period_us").write_text("100000")
+            (cgroup / "cpu.cfs_quota_us").write_text(str(int(100000 * cpu_fraction)))
+        except OSError:
+            if cgroup.is_dir():
+                cgroup.rmdir()
+            return None
+    try:
+        children = [subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True,
+                                     preexec_fn=enter_cpu_cgroup(cgroup) if cgroup else None)
+                    for _ in range(processes)]
+        outputs = [child.communicate()[0] for child in children]
+        if any(child.returncode for child in children):
+            raise RuntimeError(f"{' '.join(command)} failed")
+        return [json.loads(output.strip().splitlines()[-1]) for output in outputs]
+    finally:
+        if cgroup is not None:
+            cgroup.rmdir()
+
+
+def bench_ratio(repeats):
+    low, high = RATIO_GOAL
+    print(f"\n6. The performance part (3.1) on the solution against the reference: its ratio, {repeats} gradings "
+          f"(fresh worker each,\n   median of the part's interleaved runs, one BLAS thread each side); goal: all "
+          f"in [{low}, {high}]")
+    settings = [("alone", 1, None), ("2 graders at once", 2, None), ("at 0.5 CPU", 1, 0.5)]
+    for label, processes, cpu_fraction in settings:
+        per_process = ratio_runs(repeats, processes, cpu_fraction)
+        if per_process is None:
+            print(f"   {label}: not measured (needs root and cgroup v1's cpu controller at {CPU_CGROUP})")
+            continue
+        for number, rows in enumerate(per_process, 1):
+            ratios = [row["ratio"] for row in rows]
+            inside = all(low <= ratio <= high for ratio in ratios)
+            name = label if processes == 1 else f"{label}, grader {number}"
+            print(f"   {name}: " + " ".join(f"{ratio:.2f}" for ratio in ratios))
+            print(f"      min {min(ratios):.2f}, max {max(ratios):.2f}, all in [{low}, {high}]: "
+                  f"{'yes' if inside else 'NO'}; reference median "
+                  f"{min(row['reference_ms'] for row in rows):.1f}-{max(row['reference_ms'] for row in rows):.1f} ms")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m autograder.bench", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=50, help="timed runs per conv2d shape and side")
-    parser.add_argument("--only", choices=["conv2d", "model", "grading", "sandbox", "batch"], action="append")
+    parser.add_argument("--only", choices=["conv2d", "model", "grading", "sandbox", "batch", "ratio"],
+                        action="append")
+    parser.add_argument("--ratio-repeats", type=int, default=10, help="gradings of the solution's speed per setting")
     parser.add_argument("--conv2d-timings", type=int, metavar="RUNS", help=argparse.SUPPRESS)   # one TF config
+    parser.add_argument("--solution-ratios", type=int, metavar="REPEATS", help=argparse.SUPPRESS)  # one process
     args = parser.parse_args(argv)
     if args.conv2d_timings:
         print(json.dumps(conv2d_timings(args.conv2d_timings)))
         return 0
-    parts = args.only or ["conv2d", "model", "grading", "sandbox", "batch"]
+    if args.solution_ratios:
+        print(json.dumps(solution_ratios(args.solution_ratios)))
+        return 0
+    parts = args.only or ["conv2d", "model", "grading", "sandbox", "batch", "ratio"]
     print(f"Benchmark on {os.cpu_count()} cores, Python {sys.version.split()[0]}, NumPy {np.__version__}")
     if "sandbox" in parts:
         bench_sandbox(calls=300)
@@ -214,6 +307,8 @@ def main(argv=None):
         bench_batch()
     if "conv2d" in parts:
         bench_conv2d(args.runs)
+    if "ratio" in parts:
+        bench_ratio(args.ratio_repeats)
     return 0
 
 

@@ -11,6 +11,10 @@ from pathlib import Path
 REFERENCE_MODULE_NAME = "reference_convolution"
 REFERENCE_PATH = Path(__file__).resolve().parent.parent / "solution" / "convolution.py"
 
+# Merged into the sandboxed worker's environment (it must win over the grader's own), so that the student's conv2d
+# runs its BLAS on one thread, like the reference, which the performance part times under threadpoolctl's limit of 1.
+SINGLE_THREAD_ENVIRONMENT = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+
 
 def reference_module():
     """solution/convolution.py as a module (loaded once, then cached in sys.modules)."""
