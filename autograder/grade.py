@@ -19,7 +19,7 @@ from autograder.cases import all_cases
 from autograder.config import CONFIG
 from autograder.results import SubmissionResult, write_results
 from autograder.runner import blank_result, number_key, run_cases, test_methods
-from autograder.sandbox import StudentError, Worker
+from autograder.sandbox import IsolationUnavailable, StudentError, Worker
 
 FLAG_OF_KIND = {"timeout": "timeout", "memory": "memory", "died": "crashed", "protocol": "crashed",
                 "import": "import-error"}
@@ -40,8 +40,9 @@ def version():
 class GradingSession:
     """Everything the cases of one submission share: the staged code, its sandboxed worker, and what was found."""
 
-    def __init__(self, staged, config=CONFIG):
+    def __init__(self, staged, config=CONFIG, hide=()):
         self.staged = staged
+        self.hide = tuple(hide)      # folders the sandbox must cover besides the grader's (the class folder)
         self.config = config
         self.flags = set()
         self.diagnoses = Counter()
@@ -70,7 +71,8 @@ class GradingSession:
             self._worker.close()
             self._worker = None
         if self._worker is None:
-            self._worker = Worker(self.staged.directory, limits=self.config.sandbox, modules=tuple(modules))
+            self._worker = Worker(self.staged.directory, limits=self.config.sandbox, modules=tuple(modules),
+                                  hide=self.hide)
         return self._worker
 
     def call(self, module, function, *args, timeout=None, max_reply_bytes=None, store_as=None):
@@ -177,7 +179,8 @@ def outcome_of(reply):
 
 
 def grade_submission(path, out_dir=None, student="", submission_hash="", on_progress=None):
-    """Grade the submission at `path`; write `out_dir`/results.json when given. Never raises for student faults.
+    """Grade the submission at `path`; write `out_dir`/results.json when given. Never raises for student faults;
+    raises IsolationUnavailable (before any student code ran) when the sandbox cannot be established here.
 
     on_progress(result), if given, receives after every test a copy of the result so far, the tests not yet run at
     0 points: what a caller that is stopped mid-way (Gradescope's time limit) reports instead of nothing.
@@ -189,7 +192,7 @@ def grade_submission(path, out_dir=None, student="", submission_hash="", on_prog
     try:
         with tempfile.TemporaryDirectory(prefix="cnn-grade-") as scratch:
             staged = intake.stage(path, Path(scratch) / "submission")
-            session = GradingSession(staged)
+            session = GradingSession(staged, hide=(Path(path).resolve().parent,))
             progress = None
             if on_progress is not None:
                 not_reached = zero_tests(NOT_REACHED)
@@ -207,6 +210,8 @@ def grade_submission(path, out_dir=None, student="", submission_hash="", on_prog
             result.diagnosis = session.diagnoses.most_common(1)[0][0] if session.diagnoses else ""
             result.isolation = session.isolation
             result.output = summary(result, staged.notes)
+    except IsolationUnavailable:
+        raise
     except intake.SubmissionError as error:
         result.status = "error"
         result.output = f"**Your submission could not be graded.** {error}"
@@ -240,6 +245,8 @@ def zero_tests(message):
 def summary(result, notes):
     """The Markdown shown above the tests: total, main diagnosis, flags, intake notes."""
     lines = [f"**Score: {result.score:g} / {result.max_score:g}**"]
+    if result.isolation.get("banner"):
+        lines.insert(0, f"**{result.isolation['banner']}**")
     if result.diagnosis:
         lines.append(f"Most likely mistake: *{result.diagnosis.replace('_', ' ')}* (see the conv2d tests below).")
     lines.extend(notes)

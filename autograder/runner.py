@@ -10,7 +10,7 @@ import traceback
 import unittest
 
 from autograder.results import TestResult
-from autograder.sandbox import StudentError
+from autograder.sandbox import IsolationUnavailable, StudentError
 
 GRADER_FAULT = ("The autograder failed while checking this part. This is not your fault; your instructor has the "
                 "details and will look at it.")
@@ -53,6 +53,8 @@ def run_test(case_class, name, session):
         failure = str(error)
     except StudentError as error:
         failure = error.message
+    except IsolationUnavailable:
+        raise                       # nothing of any student may run: the caller stops and says why
     except Exception:
         failure = GRADER_FAULT
         log = f"{case_class.__name__}.{name} raised:\n{traceback.format_exc()}"

@@ -38,6 +38,7 @@ from pathlib import Path
 
 from autograder import fixtures
 from autograder.grade import grade_submission
+from autograder.sandbox import isolation
 
 ROOT = Path(__file__).resolve().parent.parent
 CATALOGUE = ROOT / "tests" / "catalogue"
@@ -122,8 +123,9 @@ class Probes:
         if "heartbeat" in self.wanted:
             Path(verdict["heartbeat"]).unlink(missing_ok=True)
 
-    def check(self, out_dir, written):
-        """Problems found after grading (waits AFTERLIFE_SECONDS for leftover processes to act)."""
+    def check(self, out_dir, written, uid=None):
+        """Problems found after grading (waits AFTERLIFE_SECONDS for leftover processes to act). uid: the
+        sandbox identity the submission ran as; nothing of it may be left (processes, files, IPC)."""
         problems = []
         if self.wanted & {"heartbeat", "results_untouched"}:
             heartbeat = Path(self.verdict.get("heartbeat", "/nonexistent"))
@@ -132,6 +134,10 @@ class Probes:
             if "heartbeat" in self.wanted and heartbeat.exists():
                 problems.append("a process of the student outlived the grading (heartbeat written afterwards)")
                 heartbeat.unlink(missing_ok=True)
+        if uid is not None:
+            left = isolation.leftovers([uid])
+            if left:
+                problems.append(f"the sandbox identity left {len(left)} things behind, e.g. {left[0]}")
             if "results_untouched" in self.wanted and (out_dir / "results.json").read_bytes() != written:
                 problems.append("results.json was changed after the grader wrote it")
         if self.listener is not None:
@@ -175,12 +181,12 @@ def judge(entry):
             return judgement
         judgement.seconds = time.monotonic() - started
         written = (out_dir / "results.json").read_bytes()
-        judgement.problems.extend(probes.check(out_dir, written))
+        judgement.problems.extend(probes.check(out_dir, written, result.isolation.get("uid")))
     judgement.scores = {test.number: test.score for test in result.tests}
     maxima = {test.number: test.max_score for test in result.tests}
     judgement.total, judgement.diagnosis, judgement.flags = result.score, result.diagnosis, list(result.flags)
-    if result.isolation.get("user") is None and os.geteuid() == 0:
-        judgement.problems.append(f"the worker did not run as the sandbox user: {result.isolation.get('note')}")
+    if result.isolation and result.isolation.get("mode") not in ("namespaces", "permissions"):
+        judgement.problems.append(f"the worker was not sandboxed: {result.isolation}")
     if result.status != "graded" or result.instructor_log.strip():
         judgement.grader_failure = f"status {result.status}; {result.instructor_log.strip()[-300:]}"
 
@@ -318,6 +324,9 @@ def main(argv=None):
         print(f"{'deterministic (5 gradings)':<28} {'yes' if same else 'NO'}: "
               + ", ".join(f"{name} {count} distinct" for name, count in distinct.items()))
         ok = ok and same
+    left = isolation.leftovers()
+    print(f"{'sandbox leftovers':<28} {'none' if not left else f'{len(left)}, e.g. ' + left[0]}")
+    ok = ok and not left
     print(f"\n{len(entries)} entries in {time.monotonic() - started:.0f} s: {'all goals met' if ok else 'GOALS NOT MET'}")
     return 0 if ok else 1
 

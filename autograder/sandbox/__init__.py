@@ -205,8 +205,9 @@ class Worker:
         try:
             reply, _ = self._receive(time.monotonic() + self.limits.import_timeout_s, self.limits.import_timeout_s)
         except StudentError as error:
-            self._import_failure = StudentError("import", f"{error.message} while importing your modules")
-            raise StudentError("import", self._import_failure.message) from None
+            kind = "memory" if error.kind == "memory" else "import"      # memory keeps its own name and flag
+            self._import_failure = StudentError(kind, f"{error.message} while importing your modules")
+            raise StudentError(kind, self._import_failure.message) from None
         if not reply.get("ok"):
             self._import_failure = StudentError("import", str(reply.get("message")))
             self._stop()

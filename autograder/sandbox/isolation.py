@@ -43,8 +43,8 @@ MB = 1024 * 1024
 UID_BASE = 64000                 # sandbox uids: UID_BASE .. UID_BASE + SLOTS - 1 (skipped if a user has one)
 SLOTS = 64
 STATE_DIR = Path("/run/cnn-autograder")        # root-only: slot locks and the sandboxes' folders
-SHARED_TEMP = ("/tmp", "/var/tmp", "/dev/shm")
-PRIVATE_TMPFS_MB = 256           # each private /tmp, /var/tmp, /dev/shm; charged to the sandbox's memory cgroup
+SHARED_TEMP = ("/tmp", "/var/tmp", "/dev/shm", "/run/lock")     # the folders anyone may write
+PRIVATE_TMPFS_MB = 256           # each private SHARED_TEMP folder; charged to the sandbox's memory cgroup
 HIDDEN_ALWAYS = ("/root", "/home", "/autograder", "/srv", "/mnt", "/media")
 # Never covered, whatever a caller asks: the system the runtime needs (covering a parent of these would hide them).
 SYSTEM = ("/usr", "/etc", "/lib", "/lib32", "/lib64", "/bin", "/sbin", "/proc", "/dev", "/sys", "/tmp", "/var/tmp", "/run")
@@ -70,6 +70,13 @@ class IsolationUnavailable(RuntimeError):
 
 def unsafe_requested():
     return os.environ.get(UNSAFE_VARIABLE) == "1"
+
+
+def preflight(limits):
+    """What a sandbox here would be (its report), or IsolationUnavailable before any submission is touched."""
+    box = Sandbox.open(limits)
+    box.close()
+    return box.report
 
 
 class Sandbox:
@@ -114,12 +121,12 @@ class Sandbox:
         _make_state_dir()
         self.uid, self._lock_fd = _acquire_slot()
         self.gid = self.uid
-        _wipe_identity(self.uid)                       # leftovers of a grader that died while holding this slot
+        self._namespaces = _namespaces_available()
+        self._wipe()                                   # leftovers of a grader that died while holding this slot
         self.root = Path(_mkdtemp_in(STATE_DIR))
         self._make_folders(owner=self.uid)
         _hide_from_others(grader_folders)
 
-        self._namespaces = _namespaces_available()
         self.cgroup = Cgroup.create(f"slot{self.uid - UID_BASE}", self.limits)
         python_paths = _runtime_paths()
         if self._namespaces:
@@ -252,6 +259,13 @@ class Sandbox:
         self._oom_kills_at_start = self.cgroup.oom_kills() if self.cgroup is not None else 0
         self.verify_running(pid)
 
+    def _wipe(self):
+        """Kill the uid's processes; without namespaces also delete its files in the shared temporary folders and
+        its SysV IPC (with them, those were private to the sandbox and died with it)."""
+        _kill_uid(self.uid)
+        if not self._namespaces:
+            _wipe_files_and_ipc(self.uid)
+
     # -- ending --------------------------------------------------------------------------------------------------
     def kill_all(self):
         """SIGKILL everything of this sandbox: the cgroup as a whole, then every process of the uid. Never raises."""
@@ -267,7 +281,7 @@ class Sandbox:
         """Kill, wipe the identity's files and IPC, delete the folders, release the cgroup and the slot."""
         steps = [self.kill_all]
         if self.uid is not None:
-            steps.append(lambda: _wipe_identity(self.uid))
+            steps.append(self._wipe)
         if self.root is not None:
             steps.append(lambda: _remove_tree(self.root))
         if self.cgroup is not None:
@@ -419,9 +433,11 @@ def _make_state_dir():
 
 
 def _acquire_slot():
-    """(uid, lock fd) of a free slot: a uid no user has and no live sandbox holds."""
+    """(uid, lock fd) of a free slot: a uid no user has and no live sandbox holds. Slots are taken in turn, so a
+    uid comes back only after all the others were used (what happened under one uid stays told apart)."""
+    start = _next_slot_start()
     for attempt in range(200):
-        for slot in range(SLOTS):
+        for slot in [(start + offset) % SLOTS for offset in range(SLOTS)]:
             uid = UID_BASE + slot
             try:
                 pwd.getpwuid(uid)
@@ -436,6 +452,55 @@ def _acquire_slot():
                 os.close(fd)
         time.sleep(0.05)
     raise IsolationUnavailable(f"all {SLOTS} sandbox identities are in use (too many graders at once)")
+
+
+def _next_slot_start():
+    fd = os.open(STATE_DIR / "slots" / "next", os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            start = int(os.pread(fd, 16, 0) or b"0") % SLOTS
+        except ValueError:
+            start = 0
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str((start + 1) % SLOTS).encode(), 0)
+        return start
+    finally:
+        os.close(fd)
+
+
+def leftovers(uids=range(UID_BASE, UID_BASE + SLOTS)):
+    """What sandbox identities still own: live processes, files in the shared temporary folders, SysV IPC objects
+    (descriptions; empty when all is clean). Folders of the grader's own sandboxes (STATE_DIR) are not counted."""
+    uids = set(uids)
+    found = [f"process {pid} of uid {owner}" for pid, owner, zombie in _uid_table() if owner in uids and not zombie]
+    for folder in SHARED_TEMP:
+        for entry in _entries_owned_by(folder, uids):
+            found.append(f"file {entry}")
+    for kind in ("shm", "msg", "sem"):
+        found.extend(f"SysV {kind} {identifier}" for uid in uids for identifier in _ipc_ids_of(kind, uid))
+    return found
+
+
+def _entries_owned_by(folder, uids):
+    """Paths under folder (one file system, links not followed, iteratively) owned by one of uids."""
+    found, stack = [], [folder]
+    while stack:
+        current = stack.pop()
+        try:
+            with os.scandir(current) as entries:
+                for entry in entries:
+                    try:
+                        info = entry.stat(follow_symlinks=False)
+                    except OSError:
+                        continue
+                    if info.st_uid in uids:
+                        found.append(entry.path)
+                    elif stat.S_ISDIR(info.st_mode):
+                        stack.append(entry.path)
+        except OSError:
+            continue
+    return found
 
 
 def _kill_uid(uid):
@@ -458,9 +523,8 @@ def _kill_uid(uid):
     raise RuntimeError(f"processes of uid {uid} survive SIGKILL")
 
 
-def _wipe_identity(uid):
-    """Kill the uid's processes, delete its files in the shared temporary folders and its SysV IPC objects."""
-    _kill_uid(uid)
+def _wipe_files_and_ipc(uid):
+    """Delete the uid's files in the shared temporary folders and its SysV IPC objects."""
     folders = [folder for folder in SHARED_TEMP if os.path.isdir(folder)]
     if folders:
         # find and rm walk iteratively and never follow links: a 1,500-deep tree or a symlink farm is harmless.
