@@ -26,6 +26,7 @@ from typing import Any, List, Optional
 import numpy as np
 
 from autograder.config import CONFIG, SandboxLimits
+from autograder.reference import SINGLE_THREAD_ENVIRONMENT
 from autograder.sandbox import worker as protocol
 from autograder.sandbox.isolation import UNSAFE_BANNER, IsolationUnavailable, Sandbox  # noqa: F401 (re-exported)
 
@@ -168,8 +169,10 @@ class Worker:
     def _environment(self):
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(self._scratch),
                "LANG": os.environ.get("LANG", "C.UTF-8"), "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1",
-               "TF_CPP_MIN_LOG_LEVEL": "2", "TF_ENABLE_ONEDNN_OPTS": "0"}
+               "TF_CPP_MIN_LOG_LEVEL": "2", "TF_ENABLE_ONEDNN_OPTS": "0",
+               "MPLBACKEND": "Agg"}          # students' plt.show()/savefig do no harm without a screen
         env.update({key: value for key, value in os.environ.items() if key.startswith(PASSED_ENVIRONMENT_PREFIXES)})
+        env.update(SINGLE_THREAD_ENVIRONMENT)  # timed like the reference (one BLAS thread); no oversubscription
         return env
 
     def _ensure_started(self):
