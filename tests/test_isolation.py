@@ -1,0 +1,228 @@
+"""The per-submission sandbox (autograder/sandbox/isolation.py) proven with real processes, as root.
+
+Each test is one property of issue 9: an identity of its own, a private view, accounting that sees every process,
+a kill switch nothing escapes, clean-up that cannot fail, and failing closed. Nothing here is skipped as root:
+missing isolation fails.
+"""
+import os
+import subprocess
+import sys
+import textwrap
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from autograder.config import CONFIG
+from autograder.sandbox import REPOSITORY, StudentError, Worker
+from autograder.sandbox import isolation
+from autograder.sandbox.isolation import IsolationUnavailable, Sandbox, leftovers
+
+pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="the sandbox needs root (README, Security)")
+
+
+def student(folder, source):
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "convolution.py").write_text(textwrap.dedent(source))
+    return folder
+
+
+def live_processes_of(uid):
+    return [entry for entry in leftovers([uid]) if entry.startswith("process")]
+
+
+def test_live_sandboxes_never_share_an_identity(tmp_path):
+    source = "def trivial():\n    return 1\n"
+    workers = [Worker(student(tmp_path / str(n), source)) for n in range(3)]
+    try:
+        for worker in workers:
+            assert worker.call("convolution", "trivial").value == 1
+        uids = [worker.isolation["uid"] for worker in workers]
+        assert len(set(uids)) == 3
+    finally:
+        for worker in workers:
+            worker.close()
+
+
+def test_a_process_that_keeps_moving_does_not_survive(tmp_path):
+    """setsid, then fork-and-exit every ~1 ms: a snapshot-then-kill misses it; a uid-wide kill(-1) does not."""
+    source = """
+        import os, time
+        def escape():
+            if os.fork() == 0:
+                os.setsid()
+                while True:
+                    if os.fork() != 0:
+                        os._exit(0)
+                    time.sleep(0.001)
+            time.sleep(0.5)
+            return "escaped"
+    """
+    worker = Worker(student(tmp_path / "s", source))
+    uid = worker.isolation["uid"]
+    try:
+        assert worker.call("convolution", "escape").value == "escaped"
+        assert live_processes_of(uid)
+    finally:
+        worker.close()
+    time.sleep(0.2)
+    assert live_processes_of(uid) == []
+
+
+def test_temporary_folders_and_ipc_are_private_and_wiped(tmp_path):
+    source = """
+        import ctypes, os
+        def litter():
+            for folder in ("/tmp", "/var/tmp", "/dev/shm", "/run/lock"):
+                with open(os.path.join(folder, "cnn-isolation-test-litter"), "w") as file:
+                    file.write("left for the next submission")
+            libc = ctypes.CDLL(None, use_errno=True)
+            return [libc.shmget(0x5EC2E0, 65536, 0o1666), libc.msgget(0x5EC2E1, 0o1666)]
+    """
+    worker = Worker(student(tmp_path / "s", source))
+    uid = worker.isolation["uid"]
+    try:
+        identifiers = worker.call("convolution", "litter").value
+        assert all(identifier >= 0 for identifier in identifiers)
+        if worker.isolation["private_temp"]:       # the host's folders never saw the files
+            assert not any(os.path.exists(f"{folder}/cnn-isolation-test-litter")
+                           for folder in isolation.SHARED_TEMP)
+    finally:
+        worker.close()
+    assert leftovers([uid]) == []
+    assert not worker.isolation.get("cleanup_problems")
+
+
+def test_children_of_any_thread_count_against_memory(tmp_path):
+    source = """
+        import os, threading, time
+        import numpy as np
+        def hog():
+            def spawn():
+                for _ in range(3):
+                    if os.fork() == 0:
+                        block = np.ones(300 * 2 ** 20 // 8)
+                        time.sleep(30)
+                        os._exit(0)
+            thread = threading.Thread(target=spawn)
+            thread.start()
+            thread.join()
+            time.sleep(30)
+    """
+    limits = replace(CONFIG.sandbox, memory_mb=512)
+    with Worker(student(tmp_path / "s", source), limits=limits) as worker:
+        with pytest.raises(StudentError) as caught:
+            worker.call("convolution", "hog", timeout=25)
+    assert caught.value.kind == "memory"
+
+
+def test_shared_memory_counts_against_memory(tmp_path):
+    source = """
+        def fill():
+            for number in range(4):              # 4 files of 50 MB: each under the file-size limit
+                with open(f"/dev/shm/fill{number}", "wb") as file:
+                    for _ in range(50):
+                        file.write(b"x" * 2 ** 20)
+            return "wrote 200 MB"
+    """
+    limits = replace(CONFIG.sandbox, memory_mb=150)
+    with Worker(student(tmp_path / "s", source), limits=limits) as worker:
+        if worker.isolation["cgroup"] is None:
+            pytest.fail("no cgroup here: shared memory would not be counted")
+        with pytest.raises(StudentError) as caught:
+            worker.call("convolution", "fill", timeout=25)
+    assert caught.value.kind == "memory"
+
+
+def test_a_1500_deep_tree_does_not_fail_the_clean_up(tmp_path):
+    source = """
+        import os
+        def dig():
+            here = os.getcwd()
+            for top in (here, "/tmp"):
+                os.chdir(top)
+                for _ in range(1500):
+                    os.mkdir("d")
+                    os.chdir("d")
+            os.chdir(here)
+            return "dug"
+    """
+    worker = Worker(student(tmp_path / "s", source))
+    root = worker._box.root
+    assert worker.call("convolution", "dig", timeout=30).value == "dug"
+    worker.close()
+    assert not root.exists()
+    assert not worker.isolation.get("cleanup_problems")
+    assert leftovers([worker.isolation["uid"]]) == []
+
+
+def test_the_view_shows_neither_the_grader_nor_the_class(tmp_path):
+    class_folder = tmp_path / "class"
+    classmate = student(class_folder / "classmate", "SECRET = 'classmate'\n")
+    source = f"""
+        import os
+        def look():
+            found = {{}}
+            for path in ({str(REPOSITORY / "solution" / "convolution.py")!r},
+                         {str(REPOSITORY / "examples")!r}, {str(classmate / "convolution.py")!r}):
+                found[path] = os.path.exists(path)
+            found["processes"] = sorted(int(p) for p in os.listdir("/proc") if p.isdigit())
+            found["repository"] = sorted(os.listdir({str(REPOSITORY)!r})) if os.path.isdir({str(REPOSITORY)!r}) else []
+            return found
+    """
+    with Worker(student(tmp_path / "me", source), hide=(class_folder,)) as worker:
+        if worker.isolation["mode"] != "namespaces":
+            pytest.skip("file permissions hide the grader here; the view is the namespaces' (tested where allowed)")
+        seen = worker.call("convolution", "look").value
+    assert not any(seen[path] for path in seen if path.startswith("/"))
+    assert seen["processes"] == [1, 2] or len(seen["processes"]) <= 3     # the reaper and the worker
+    assert set(seen["repository"]) <= {".venv"}                           # only the runtime is shown again
+
+
+def test_fails_closed_when_the_identity_cannot_run_python(tmp_path, monkeypatch):
+    """A Python only root can reach (a venv under a mode-700 home, seen from a view that does not show it)."""
+    hidden = Path(tmp_path / "root-only")
+    hidden.mkdir(mode=0o700)
+    (hidden / "python").symlink_to(sys.executable)
+    monkeypatch.setattr(sys, "executable", str(hidden / "python"))
+    monkeypatch.setattr(isolation, "_PYTHON_CHECKED", {})
+    monkeypatch.setattr(isolation, "_runtime_paths", lambda: [])       # the view shows no runtime again
+    with pytest.raises(IsolationUnavailable) as caught:
+        Sandbox.open(CONFIG.sandbox)
+    message = str(caught.value)
+    assert "cannot run" in message and "Nothing of the student was run" in message
+
+
+def test_without_cap_sys_admin_the_report_is_true_or_grading_refused(tmp_path):
+    """Gradescope's Docker gives root no CAP_SYS_ADMIN: no namespaces. Then either the uid can run this Python and
+    the report says the network is open, or (a Python under a root-only home, as here) `grade` refuses before
+    touching a submission."""
+    marker = tmp_path / "ran"
+    folder = student(tmp_path / "s", f"import pathlib\npathlib.Path({str(marker)!r}).touch()\n"
+                                     "def conv2d(*args):\n    return 0\n")
+    result = subprocess.run(["setpriv", "--bounding-set", "-sys_admin", sys.executable, "-m", "autograder", "grade",
+                             str(folder), "--out", str(tmp_path / "out")],
+                            cwd=REPOSITORY, capture_output=True, text=True, timeout=600)
+    if result.returncode == 2:
+        assert "Cannot grade: the sandbox identity" in result.stderr and "cannot run" in result.stderr
+        assert not marker.exists()
+    else:
+        results = (tmp_path / "out" / "s" / "grader.json").read_text()
+        assert '"mode": "permissions"' in results and '"network_blocked": false' in results
+
+
+@pytest.mark.slow
+def test_isolation_holds_from_a_checkout_under_a_mode_700_folder(tmp_path):
+    """The suite's isolation tests, run from a clone inside a root-only folder (like `mktemp -d`, or /root)."""
+    private = tmp_path / "private"
+    private.mkdir(mode=0o700)
+    subprocess.run(["git", "clone", "-q", str(REPOSITORY), str(private / "checkout")], check=True, timeout=120)
+    checkout = private / "checkout"
+    for name in ("autograder", "tests"):          # this working tree's (possibly uncommitted) code under test
+        subprocess.run(["cp", "-a", str(REPOSITORY / name), str(checkout)], check=True)
+    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                             "tests/test_isolation.py", "tests/test_sandbox.py", "-k", "not mode_700"],
+                            cwd=checkout, capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    assert " passed" in result.stdout and "skipped" not in result.stdout.splitlines()[-1]
