@@ -5,13 +5,22 @@ fresh random input each run (no memoising), and each output is checked. The refe
 interleaved with the student's calls: inside the student's process it could be patched to look slow. Ratios rather
 than absolute times, so Gradescope's 0.5 vCPU judges like a laptop.
 
-Both sides run their BLAS on one thread: the reference under threadpoolctl's limit, the worker with
-autograder.reference.SINGLE_THREAD_ENVIRONMENT in its environment. With each side's own default, multi-threaded
-OpenBLAS in the grader against whatever the worker's threads did made the solution's ratio against itself swing from
-0.2x to 1.4x on a shared 2-core machine (issue 12); one thread each keeps it within 0.75-1.33x (`make bench`).
+The reference is timed the way the student is: in a process of its own (started by the grader, as the grader's user,
+so student code can neither patch nor signal it), through a pipe round trip, interleaved with the student's calls.
+Timed inside the running grader instead, it paid no process wake-ups: on a busy machine (another grader, Gradescope's
+0.5 vCPU) each wake-up can wait for a core, and the solution against itself scored up to 2-3x. Both sides run their
+BLAS on one thread and with the same steady allocator (autograder.reference.TIMING_ENVIRONMENT, in both processes'
+environments): with each side's default, multi-threaded OpenBLAS in the grader against whatever the worker's
+threads did gave the solution 0.2x-1.4x against itself (issue 12). `make bench` prints the self-ratio's spread.
 """
+import json
+import os
+import struct
+import subprocess
+import sys
 import time
 from collections import namedtuple
+from pathlib import Path
 
 import numpy as np
 from gradescope_utils.autograder_utils.decorators import number, partial_credit
@@ -19,7 +28,7 @@ from threadpoolctl import threadpool_limits
 
 from autograder.cases import GradedCase
 from autograder.config import CONFIG
-from autograder.reference import reference_conv2d
+from autograder.reference import TIMING_ENVIRONMENT, reference_conv2d
 from autograder.sandbox import Stashed, StudentError
 
 
@@ -31,10 +40,93 @@ def score_fraction(ratio, tiers):
     return 0.0
 
 
-# Untimed reference calls before the first run: the first few calls in a process are slower (fresh heap pages), and
-# the worker has warmed up on the public conv2d cases already.
-REFERENCE_WARM_UP = 3
+# Runs of both sides before the kept ones: the first calls on this layer in a fresh process are slower (its heap grows
+# to the layer's size, caches fill), measured 4-12 ms against 2.1-2.5 ms for the solution from the fourth call on.
+WARM_UP_RUNS = 3
+REPOSITORY = Path(__file__).resolve().parent.parent.parent
+
+# The reference process: reads requests from stdin, answers one byte. b"P" + 8-byte length + float32 bytes: the next
+# inputs (shape given on the command line); b"R": run the reference conv2d on them; b"Q": quit.
+REFERENCE_SERVER = """
+import json, struct, sys
+import numpy as np
+from threadpoolctl import threadpool_limits
+from autograder.reference import reference_conv2d
+threadpool_limits(limits=1)
+spec = json.loads(sys.argv[1])
+filters = np.asarray(spec["filters"], np.float32).reshape(spec["filter_shape"])
+requests, replies = sys.stdin.buffer, sys.stdout.buffer
+inputs = None
+
+def read(size):
+    data = bytearray()
+    while len(data) < size:
+        chunk = requests.read(size - len(data))
+        if not chunk:
+            raise SystemExit(0)
+        data += chunk
+    return bytes(data)
+
+while True:
+    op = read(1)
+    if op == b"P":
+        size, = struct.unpack("<Q", read(8))
+        inputs = np.frombuffer(read(size), np.float32).reshape(spec["input_shape"]).copy()
+    elif op == b"R":
+        reference_conv2d(inputs, filters, spec["stride"], spec["padding"])
+    else:
+        raise SystemExit(0)
+    replies.write(b"k")
+    replies.flush()
+"""
+
+
+class ReferenceProcess:
+    """The reference conv2d in a process of its own, timed around a pipe round trip like the student's worker."""
+
+    def __init__(self, filters, budget):
+        spec = {"filters": filters.ravel().tolist(), "filter_shape": list(budget.filter_shape),
+                "input_shape": list(budget.input_shape), "stride": budget.stride, "padding": budget.padding}
+        environment = dict(os.environ, **TIMING_ENVIRONMENT, PYTHONPATH=str(REPOSITORY))
+        self.process = subprocess.Popen([sys.executable, "-s", "-c", REFERENCE_SERVER, json.dumps(spec)],
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=REPOSITORY,
+                                        env=environment, start_new_session=True)
+
+    def _ask(self, message):
+        self.process.stdin.write(message)
+        self.process.stdin.flush()
+        if self.process.stdout.read(1) != b"k":
+            raise RuntimeError(f"the reference process died (exit status {self.process.wait()})")
+
+    def put(self, inputs):
+        data = np.ascontiguousarray(inputs, np.float32).tobytes()
+        self._ask(b"P" + struct.pack("<Q", len(data)) + data)
+
+    def time_run(self):
+        """Seconds of one reference conv2d on the last inputs put, round trip included."""
+        started = time.perf_counter()
+        self._ask(b"R")
+        return time.perf_counter() - started
+
+    def close(self):
+        try:
+            self.process.stdin.write(b"Q")
+            self.process.stdin.close()
+        except OSError:
+            pass
+        try:
+            self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.process.stdout.close()
 Speed = namedtuple("Speed", "student_seconds reference_seconds")   # the kept runs of each side, in order
+
+
+def speed_ratio(speed):
+    """The verdict: the median over the runs of the student's time over the reference's in the same run. Each pair is
+    timed back to back, so a moment when the machine was busy slows both and cancels; an outlier run cannot move it."""
+    return float(np.median(np.asarray(speed.student_seconds) / np.asarray(speed.reference_seconds)))
 
 
 def layer_text(budget):
@@ -42,8 +134,8 @@ def layer_text(budget):
 
 
 def measure_speed(session, budget=CONFIG.performance):
-    """Time the student's conv2d (in the session's worker) and the reference (here, on one BLAS thread) on the
-    budget's layer, interleaved; AssertionError with the student-facing message when it cannot be scored.
+    """Time the student's conv2d (in the session's worker) and the reference (in its own process), each on one BLAS
+    thread, on the budget's layer, interleaved; AssertionError with the student-facing message when it cannot be scored.
     The bench (`make bench`) calls this too, to show how stable the ratio is."""
     layer = layer_text(budget)
     rng = np.random.default_rng(CONFIG.public_seed + 1)
@@ -51,13 +143,12 @@ def measure_speed(session, budget=CONFIG.performance):
     worker = session.worker()
     worker.put("filters", filters)
     student_seconds, reference_seconds = [], []
-    with threadpool_limits(limits=1):
-        for _ in range(REFERENCE_WARM_UP):     # the grader's allocator and caches: costs the student nothing
-            reference_conv2d(rng.standard_normal(budget.input_shape).astype(np.float32), filters, budget.stride,
-                             budget.padding)
-        for run in range(budget.runs + 1):      # run 0 warms both sides up (caches, page faults) and is not kept
+    reference = ReferenceProcess(filters, budget)
+    try:
+        for run in range(WARM_UP_RUNS + budget.runs):
             inputs = rng.standard_normal(budget.input_shape).astype(np.float32)
             worker.put("inputs", inputs)
+            reference.put(inputs)
             try:
                 reply = session.call("convolution", "conv2d", Stashed("inputs"), Stashed("filters"),
                                      budget.stride, budget.padding, store_as="out", timeout=budget.call_timeout_s)
@@ -68,13 +159,13 @@ def measure_speed(session, budget=CONFIG.performance):
                         f"{budget.call_timeout_s:g} s. Replace Python loops over pixels and channels with NumPy "
                         "operations on whole arrays.") from None
                 raise
-            started = time.perf_counter()
-            expected = reference_conv2d(inputs, filters, budget.stride, budget.padding)
-            reference_time = time.perf_counter() - started
+            reference_time = reference.time_run()
             try:
                 output = worker.fetch("out")
             except KeyError:            # conv2d returned something that cannot cross as an array
                 output = None
+            with threadpool_limits(limits=1):
+                expected = reference_conv2d(inputs, filters, budget.stride, budget.padding)
             right = (isinstance(output, np.ndarray) and output.shape == expected.shape
                      and np.allclose(output, expected, rtol=CONFIG.tolerance.rtol, atol=CONFIG.tolerance.atol))
             if not right:
@@ -83,9 +174,11 @@ def measure_speed(session, budget=CONFIG.performance):
             if reply.seconds / reference_time > 2 * budget.tiers[-1][0]:
                 # far outside every tier: more runs would only spend the student's time budget
                 return Speed([reply.seconds], [reference_time])
-            if run > 0:
+            if run >= WARM_UP_RUNS:
                 student_seconds.append(reply.seconds)
                 reference_seconds.append(reference_time)
+    finally:
+        reference.close()
     return Speed(student_seconds, reference_seconds)
 
 
@@ -101,9 +194,9 @@ class Performance(GradedCase):
         speed = measure_speed(self.session, budget)
         self.assert_no_library_convolution()
         student, reference = np.median(speed.student_seconds), np.median(speed.reference_seconds)
-        ratio = student / reference
+        ratio = speed_ratio(speed)
         set_score(CONFIG.points.performance * score_fraction(ratio, budget.tiers))
-        runs = (f"median of {len(speed.student_seconds)} runs" if len(speed.student_seconds) > 1
+        runs = (f"medians of {len(speed.student_seconds)} runs" if len(speed.student_seconds) > 1
                 else "one run: far too slow for more")
         tiers = "; ".join(f"up to {limit:g}x: {fraction:.0%} of the points" for limit, fraction in budget.tiers)
         self.say(f"On the course's first layer ({layer_text(budget)}) your conv2d took {student * 1e3:.1f} ms, the "
