@@ -250,6 +250,40 @@ def test_results_json_appears_when_the_grader_dies(autograder_zip, gradescope_ro
     assert "== fallback:" in stdout
 
 
+def test_the_hidden_score_cannot_be_computed_before_publication(autograder_zip, gradescope_root):
+    """Gradescope hides the total while a scored test is held back (after_published / after_due_date); our own
+    output must not state it either, or the total minus the visible tests would give the hidden part's score."""
+    correct = ROOT / "examples" / "submissions" / "correct_tensordot" / "convolution.py"
+    results, stdout = run_autograder(gradescope_root, autograder_zip, [correct])
+    held_back = [test for test in results["tests"] if test["visibility"] != "visible"]
+    assert [test["number"] for test in held_back] == ["2.4"]
+    assert held_back[0]["visibility"] == CONFIG.hidden_visibility in entry.HELD_BACK, "never 'hidden' with points"
+    assert held_back[0]["score"] == held_back[0]["max_score"] > 0 and results["visibility"] == "visible"
+    visible = [test for test in results["tests"] if test["visibility"] == "visible"]
+    shown = sum(test["score"] for test in visible)
+    assert shown < results["score"], "the hidden part scored, so the total differs from what is shown"
+    assert f"{results['score']:g} /" not in results["output"] and "**Score:" not in results["output"]
+    assert f"Score of the tests shown now: {shown:g} / {sum(test['max_score'] for test in visible):g}" \
+        in results["output"]
+    assert "Test 2.4 (20 points) is graded too" in results["output"]
+    assert f"score {results['score']:g}/100" in stdout, "the instructor still sees the total"
+
+
+def test_a_scored_test_is_never_written_hidden():
+    """Gradescope shows the total despite `hidden` tests (meant for 0-point tests): a scored one is held back."""
+    results = {"score": 15, "output": "**Score: 15 / 30**", "tests": [
+        {"number": "1.1", "score": 10, "max_score": 10, "visibility": "visible"},
+        {"number": "2.4", "score": 5, "max_score": 20, "visibility": "hidden"},
+        {"number": "9.9", "score": 0, "max_score": 0, "visibility": "hidden"}]}
+    safe = entry.student_safe(results)
+    assert [test["visibility"] for test in safe["tests"]] == ["visible", "after_published", "hidden"]
+    assert safe["output"].startswith("**Score of the tests shown now: 10 / 10.** Test 2.4 (20 points)")
+    assert "15" not in safe["output"]
+    unchanged = {"score": 10, "output": "**Score: 10 / 10**",
+                 "tests": [{"number": "1.1", "score": 10, "max_score": 10, "visibility": "visible"}]}
+    assert entry.student_safe(dict(unchanged))["output"] == "**Score: 10 / 10**"
+
+
 def test_time_limit_stops_grading_and_the_grader_still_reports(autograder_zip, gradescope_root):
     hangs = ROOT / "examples" / "submissions" / "hangs" / "convolution.py"
     results, stdout = run_autograder(gradescope_root, autograder_zip, [hangs],

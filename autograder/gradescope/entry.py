@@ -6,6 +6,13 @@
                                                                    (then run_autograder writes a score-0 fallback)
 
 Everything printed goes to run_autograder's stdout, which Gradescope shows to instructors only.
+
+Hidden means hidden (`student_safe`). Gradescope's autograder specification: a test with visibility
+`after_due_date` or `after_published` is shown to students only from then on, and while such a test is held back
+"students will not be able to see their total score"; tests with visibility `hidden` do not hold the total back
+(they are meant for tests worth no points). So a scored test must never be `hidden` (the total would show, and the
+total minus the visible tests is the hidden score): it is written as `after_published`. And our own top-level
+output must not state the total while a scored test is held back: it states the score of the tests shown now.
 """
 import argparse
 import json
@@ -108,6 +115,45 @@ def not_graded(message, status):
                             autograder_version=version())
 
 
+# -- what students may see --------------------------------------------------------------------------------------
+
+HELD_BACK = ("after_due_date", "after_published")       # shown to students later; Gradescope then hides the total
+NEVER_SHOWN = "hidden"                                  # Gradescope still shows the total: only for 0-point tests
+
+
+def student_safe(results):
+    """results.json (a dict, changed in place and returned) such that no student can compute a held-back test's
+    score before it is shown: scored `hidden` tests become `after_published`, and while any scored test is held back
+    the top-level output's total is replaced by the score of the visible tests."""
+    for test in results["tests"]:
+        if test.get("visibility") == NEVER_SHOWN and test.get("max_score"):
+            print(f"== visibility: test {test.get('number')} is worth points, so it is written as after_published, "
+                  "not hidden (Gradescope would show students the total, revealing its score)")
+            test["visibility"] = "after_published"
+    held_back = [test for test in results["tests"] if test.get("visibility") in HELD_BACK and test.get("max_score")]
+    if not held_back or results.get("visibility", "visible") != "visible":
+        return results
+    visible = [test for test in results["tests"] if test.get("visibility", "visible") == "visible"]
+    total_line = f"**Score: {results['score']:g} / {sum(test['max_score'] for test in results['tests']):g}**"
+    numbers = ", ".join(str(test.get("number")) for test in held_back)
+    when = ("after the due date" if all(test["visibility"] == "after_due_date" for test in held_back)
+            else "when your instructor publishes the grades")
+    shown_line = (f"**Score of the tests shown now: {sum(test['score'] for test in visible):g} / "
+                  f"{sum(test['max_score'] for test in visible):g}.** "
+                  f"{'Test' if len(held_back) == 1 else 'Tests'} {numbers} "
+                  f"({sum(test['max_score'] for test in held_back):g} points) "
+                  f"{'is' if len(held_back) == 1 else 'are'} graded too: "
+                  f"{'its result' if len(held_back) == 1 else 'their results'} and your total are shown {when}.")
+    paragraphs = [paragraph for paragraph in results.get("output", "").split("\n\n") if paragraph]
+    if total_line in paragraphs:        # autograder.grade.summary's line: the same place, the visible part
+        paragraphs[paragraphs.index(total_line)] = shown_line
+    else:
+        paragraphs.insert(0, shown_line)
+    results["output"] = "\n\n".join(paragraph.replace(total_line, "") if paragraph != shown_line else paragraph
+                                     for paragraph in paragraphs)
+    return results
+
+
 # -- one run -----------------------------------------------------------------------------------------------------
 
 def read_metadata(path):
@@ -179,7 +225,7 @@ def main(argv=None):
         report(result)
     except Exception:          # a reporting bug must not cost the student the results.json below
         traceback.print_exc(file=sys.stdout)
-    write_json_atomically(root / "results" / "results.json", to_gradescope(result))
+    write_json_atomically(root / "results" / "results.json", student_safe(to_gradescope(result)))
     print(f"== wrote {root / 'results' / 'results.json'}")
     return 0
 
