@@ -2,12 +2,13 @@
 # Gradescope runs this once, as root, when it builds the autograder image (default image: Ubuntu 22.04 with
 # Python 3.10). It installs the pinned grading requirements into a virtual environment OUTSIDE /autograder/source
 # (run_autograder makes the source unreadable to students, and the sandboxed student code must still be able to run
-# this Python), and creates the unprivileged user the sandbox runs student code as.
+# this Python). Student code runs under uids of its own (autograder/sandbox/isolation.py: UID_BASE..), which need
+# no passwd entry; the last check proves that such a uid can run this Python.
 set -euo pipefail
 
 SOURCE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"     # /autograder/source
 VENV=/opt/cnn-grader                                        # run_autograder's default AUTOGRADER_PYTHON lives here
-SANDBOX_USER=cnnstudent                                     # autograder/sandbox/__init__.py: SANDBOX_USER
+SANDBOX_UID=64000                                           # autograder/sandbox/isolation.py: UID_BASE
 
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
@@ -25,11 +26,8 @@ python3 -m venv "$VENV"
 "$VENV/bin/python" -m pip install --quiet --no-cache-dir --require-hashes -r "$SOURCE/requirements/grading-py310.txt"
 chmod -R a+rX "$VENV"                                       # the sandbox user runs this interpreter and its packages
 
-if ! id -u "$SANDBOX_USER" >/dev/null 2>&1; then
-    useradd --system --no-create-home --shell /usr/sbin/nologin "$SANDBOX_USER"
-fi
-
 # Fail the image build now, rather than every submission later, if the environment is incomplete.
 "$VENV/bin/python" -c "import numpy, tensorflow, sklearn, gradescope_utils, nbformat, matplotlib, threadpoolctl; print('numpy', numpy.__version__, 'tensorflow', tensorflow.__version__)"
-su -s /bin/sh "$SANDBOX_USER" -c "cd / && $VENV/bin/python -c 'import numpy, tensorflow, matplotlib'"
-echo "setup.sh: grading environment ready in $VENV; sandbox user $SANDBOX_USER"
+(cd / && setpriv --reuid="$SANDBOX_UID" --regid="$SANDBOX_UID" --clear-groups \
+    "$VENV/bin/python" -c 'import numpy, tensorflow, matplotlib')
+echo "setup.sh: grading environment ready in $VENV; sandbox uids from $SANDBOX_UID can run it"
