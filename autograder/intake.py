@@ -6,21 +6,43 @@ stand for a missing .py of the same name, and when there is no convolution file 
 stands for both. A notebook becomes a module by the rule in `autograder.notebooks` (definitions kept, magics and
 top-level code that runs something left out; the notes say what was left out). The staged folder holds exactly
 convolution.py and, when present, assignment.py — a single-file submission is staged under both names.
+
+Only regular files are taken, and nothing is followed (the grader may run as root): every entry is looked at with
+`lstat`, and a file is read through a descriptor opened with O_NOFOLLOW and checked again with `fstat`.
+
+- A symbolic link, a hard link (a file with more than one name), a device, a named pipe or a socket is refused.
+  When a module's file is refused (or is larger than `rules.MAX_SOURCE_BYTES`), the module is staged as one whose
+  import fails with the reason: the parts that need it score 0 and say why (which file, why), the others are graded,
+  and the summary repeats the reason. Nothing of the refused file (or of what it points to) is read or shown.
+- A zip member that is a symbolic link (Info-ZIP stores the link's mode in `external_attr`) or any other special
+  file is not extracted; a member whose path leaves the folder (absolute, `..`, or resolving elsewhere) refuses the
+  whole zip, as do more than MAX_ENTRIES members or more than 50 MB unpacked (counted while unpacking).
+- The submission path itself must be a regular file or a real folder (not a link to one).
 """
-import shutil
+import io
+import os
+import stat
 import zipfile
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from autograder.notebooks import NotebookError, notebook_module
+from autograder.rules import MAX_SOURCE_BYTES
 
 MODULES = ("convolution", "assignment")
 GIVEN_PREPROCESS = Path(__file__).resolve().parent.parent / "solution" / "preprocess.py"
 MAX_UNZIPPED_BYTES = 50 * 1024 * 1024
+MAX_NOTEBOOK_BYTES = 100 * 1024 * 1024       # stored outputs (images) make notebooks large; their code may not be
+MAX_ENTRIES = 10_000                          # files and folders looked at in one submission (or members of a zip)
+CHUNK = 1 << 16
 
 
 class SubmissionError(Exception):
     """The submission cannot be graded at all; the message is shown to the student."""
+
+
+class RefusedFile(Exception):
+    """One file of the submission is not taken; the message (which file, why) is shown to the student."""
 
 
 @dataclass
@@ -42,12 +64,13 @@ def stage(path, destination):
     destination.mkdir(parents=True, exist_ok=True)
     name = submission_name(path)
     notes = []
-    if path.is_dir():
+    base = path                       # what the names of the student's files are shown relative to
+    if _kind_of(path) == "folder":
         found = find_modules(path)
     elif path.suffix == ".zip":
-        unpacked = destination.parent / (destination.name + "-unzipped")
-        _safe_unzip(path, unpacked)
-        found = find_modules(unpacked)
+        base = destination.parent / (destination.name + "-unzipped")
+        notes.extend(_safe_unzip(path, base))
+        found = find_modules(base)
     elif path.suffix == ".py":
         found = {module: path for module in MODULES}
         notes.append(f"`{path.name}` was graded as both convolution.py and assignment.py.")
@@ -57,22 +80,112 @@ def stage(path, destination):
         raise SubmissionError(f"Cannot grade `{path.name}`: submit convolution.py and assignment.py "
                               "(or a folder, .zip, .py or .ipynb holding them).")
     if "convolution" not in found:
-        raise SubmissionError("No `convolution.py` found in your submission. Submit convolution.py and "
-                              "assignment.py at the top level of your upload.")
-    converted = {}   # a notebook standing for both modules is converted (and reported) once
+        raise SubmissionError(" ".join(["No `convolution.py` found in your submission. Submit convolution.py and "
+                                        "assignment.py at the top level of your upload."] + notes))
+    converted = {}   # a file standing for both modules is read (and reported) once
     for module, source in found.items():
-        if source.suffix == ".ipynb":
-            if source not in converted:
-                converted[source] = _notebook_as_module(source)
-                notes.extend(converted[source][1])
-            (destination / f"{module}.py").write_text(converted[source][0], encoding="utf-8")
-        else:
-            shutil.copyfile(source, destination / f"{module}.py")
+        if source not in converted:
+            single = source == path
+            shown = source.name if single else source.relative_to(base).as_posix()
+            converted[source] = _module_source(source, shown, check_links=not single)
+            notes.extend(converted[source][1])
+        (destination / f"{module}.py").write_text(converted[source][0], encoding="utf-8")
     # preprocess.py is handed out whole; the course's copy is used, whatever the student uploaded.
-    shutil.copyfile(GIVEN_PREPROCESS, destination / "preprocess.py")
+    (destination / "preprocess.py").write_bytes(GIVEN_PREPROCESS.read_bytes())
     if "assignment" not in found:
         notes.append("No `assignment.py` found: the model parts cannot be graded.")
     return StagedSubmission(name, destination, tuple(m for m in MODULES if m in found), notes)
+
+
+def _kind_of(path):
+    """"folder" or "file" for the submission path itself, by lstat; SubmissionError for anything else."""
+    try:
+        info = os.lstat(path)
+    except OSError:
+        raise SubmissionError(f"`{path.name}` cannot be read.") from None
+    if stat.S_ISDIR(info.st_mode):
+        return "folder"
+    problem = file_problem(info, check_links=False)   # the instructor's own copies may be hard links
+    if problem:
+        raise SubmissionError(f"Cannot grade `{path.name}`: {problem}; the autograder takes only regular files.")
+    return "file"
+
+
+def file_problem(info, check_links=True):
+    """Why an lstat result is not a regular file the grader takes ("" when it is one)."""
+    mode = info.st_mode
+    if stat.S_ISLNK(mode):
+        return "it is a symbolic link"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "it is a device"
+    if stat.S_ISFIFO(mode):
+        return "it is a named pipe (FIFO)"
+    if stat.S_ISSOCK(mode):
+        return "it is a socket"
+    if not stat.S_ISREG(mode):
+        return "it is not a regular file"
+    if check_links and info.st_nlink > 1:
+        return f"it is a hard link (the same file has {info.st_nlink} names)"
+    return ""
+
+
+def read_regular_file(path, limit, shown=None, check_links=True):
+    """The bytes of the regular file at `path`, read without following anything. RefusedFile (which file, why)
+    for a link, device, pipe or socket, a hard link (with check_links), or more than `limit` bytes."""
+    shown = shown or Path(path).name
+    try:
+        info = os.lstat(path)
+    except OSError as error:
+        raise RefusedFile(f"`{shown}` cannot be read ({error.strerror}).") from None
+    problem = file_problem(info, check_links)
+    if problem:
+        raise RefusedFile(f"`{shown}` was not graded: {problem}; the autograder takes only regular files. "
+                          "Upload the file itself.")
+    try:
+        descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError as error:
+        raise RefusedFile(f"`{shown}` cannot be read ({error.strerror}).") from None
+    with os.fdopen(descriptor, "rb") as stream:
+        opened = os.fstat(stream.fileno())
+        if (opened.st_dev, opened.st_ino) != (info.st_dev, info.st_ino) or file_problem(opened, check_links):
+            raise RefusedFile(f"`{shown}` changed while it was read; it was not graded.")
+        data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise RefusedFile(f"`{shown}` was not graded: it is larger than {_size(limit)}, the most the autograder "
+                          "takes for such a file (a source file for this assignment is a few kilobytes).")
+    return data
+
+
+def _size(count):
+    return f"{count // (1024 * 1024)} MB" if count >= 1024 * 1024 else f"{count // 1024} KB"
+
+
+def _module_source(path, shown, check_links=True):
+    """(module source, student-facing notes) of one submitted file (.py or .ipynb).
+
+    A refused file becomes a module whose import fails with the reason, so the parts needing it say why."""
+    notebook = path.suffix == ".ipynb"
+    try:
+        data = read_regular_file(path, MAX_NOTEBOOK_BYTES if notebook else MAX_SOURCE_BYTES, shown,
+                                 check_links)
+    except RefusedFile as refused:
+        return refused_module(str(refused)), [str(refused)]
+    if not notebook:
+        return data.decode("utf-8", errors="replace"), []
+    try:
+        source, report = notebook_module(path, data=data)
+    except NotebookError as error:
+        raise SubmissionError(str(error)) from None
+    if len(source.encode("utf-8")) > MAX_SOURCE_BYTES:
+        message = (f"`{shown}` was not graded: its code is larger than {_size(MAX_SOURCE_BYTES)}; a source file "
+                   "for this assignment is a few kilobytes.")
+        return refused_module(message), [message]
+    return source, report.notes()
+
+
+def refused_module(message):
+    """The source of a module whose import fails with `message` (a refused file's stand-in)."""
+    return f"raise ImportError({message!r})\n"
 
 
 def find_modules(folder, one_level_down=True):
@@ -80,51 +193,126 @@ def find_modules(folder, one_level_down=True):
 
     A module's .py wins over its .ipynb; with neither convolution.py nor convolution.ipynb, a folder holding exactly
     one notebook is a notebook submission: that notebook stands for every module without a file of its own.
+    Entries are listed without following links (a link to a folder is never entered); a link or other special file
+    is still returned under its name, so that staging refuses it and says why.
     """
+    entries = list_entries(folder, depth=2 if one_level_down else 1)
     found = {}
     for module in MODULES:
         for name in (f"{module}.py", f"{module}.ipynb"):
-            candidates = _files(folder, name, one_level_down)
+            candidates = _files(entries, lambda entry: entry.name == name, one_level_down)
             if candidates:
-                found[module] = candidates[0]
+                found[module] = Path(folder, *candidates[0].parts)
                 break
     if "convolution" not in found:
-        notebooks = _files(folder, "*.ipynb", one_level_down)
+        notebooks = _files(entries, lambda entry: entry.suffix == ".ipynb", one_level_down)
         if len(notebooks) == 1:
-            found = {module: found.get(module, notebooks[0]) for module in MODULES}
+            notebook = Path(folder, *notebooks[0].parts)
+            found = {module: found.get(module, notebook) for module in MODULES}
     return found
 
 
-def _files(folder, pattern, one_level_down):
-    """Files matching `pattern` at the top of folder, else (if allowed) one folder down; macOS zip debris left out."""
-    candidates = sorted(Path(folder).glob(pattern))
+def list_entries(folder, depth=2):
+    """Relative paths (PurePosixPath) of every non-folder entry down to `depth` levels, by lstat, links not
+    followed; macOS zip debris and notebook checkpoints left out. SubmissionError beyond MAX_ENTRIES entries."""
+    entries, pending, seen = [], [(Path(folder), PurePosixPath(), 1)], 0
+    while pending:
+        directory, relative, level = pending.pop()
+        try:
+            with os.scandir(directory) as listing:
+                children = sorted(listing, key=lambda child: child.name)
+        except OSError:
+            continue
+        for child in children:
+            seen += 1
+            if seen > MAX_ENTRIES:
+                raise SubmissionError(f"Your submission holds more than {MAX_ENTRIES} files and folders; submit "
+                                      "convolution.py and assignment.py.")
+            if child.name in ("__MACOSX", ".ipynb_checkpoints"):
+                continue
+            if child.is_dir(follow_symlinks=False):
+                if level < depth:
+                    pending.append((Path(child.path), relative / child.name, level + 1))
+            else:
+                entries.append(relative / child.name)
+    return sorted(entries)
+
+
+def _files(entries, wanted, one_level_down):
+    """Entries matching `wanted` at the top, else (if allowed) one folder down."""
+    candidates = [entry for entry in entries if len(entry.parts) == 1 and wanted(entry)]
     if not candidates and one_level_down:
-        candidates = sorted(Path(folder).glob(f"*/{pattern}"))
-    return [c for c in candidates if c.is_file() and "__MACOSX" not in c.parts
-            and ".ipynb_checkpoints" not in c.parts]
+        candidates = [entry for entry in entries if len(entry.parts) == 2 and wanted(entry)]
+    return candidates
 
 
 def _safe_unzip(archive, destination):
-    """Extract a zip, refusing paths that escape the folder and archives that unpack to more than 50 MB."""
+    """Extract a zip into the new folder `destination`; returns student-facing notes.
+
+    Only regular files are extracted (symbolic links and other special members are left out, with a note); a
+    member whose path leaves the folder, more than MAX_ENTRIES members or more than 50 MB unpacked (counted as it
+    is written, not trusted from the archive) refuse the whole zip. Nothing is followed while writing."""
+    notes = []
     try:
-        with zipfile.ZipFile(archive) as zipped:
+        data = read_regular_file(archive, MAX_UNZIPPED_BYTES, archive.name, check_links=False)
+    except RefusedFile as refused:
+        raise SubmissionError(str(refused)) from None
+    destination.mkdir(parents=True)
+    root = destination.resolve()
+    written = 0
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zipped:
             members = zipped.infolist()
-            if sum(member.file_size for member in members) > MAX_UNZIPPED_BYTES:
-                raise SubmissionError(f"`{archive.name}` unpacks to more than 50 MB.")
-            root = destination.resolve()
+            if len(members) > MAX_ENTRIES:
+                raise SubmissionError(f"`{archive.name}` holds more than {MAX_ENTRIES} files.")
             for member in members:
+                relative = PurePosixPath(member.filename.replace("\\", "/"))
                 target = (destination / member.filename).resolve()
-                if root != target and root not in target.parents:
+                if relative.is_absolute() or ".." in relative.parts or \
+                        (root != target and root not in target.parents):
                     raise SubmissionError(f"`{archive.name}` holds a path outside the archive: {member.filename}")
-            zipped.extractall(destination)
-    except zipfile.BadZipFile:
-        raise SubmissionError(f"`{archive.name}` is not a valid zip file.") from None
+            for member in members:
+                mode = member.external_attr >> 16
+                kind = stat.S_IFMT(mode)
+                if member.is_dir() or kind == stat.S_IFDIR:
+                    (destination / member.filename).mkdir(parents=True, exist_ok=True)
+                    continue
+                if kind not in (0, stat.S_IFREG):
+                    problem = file_problem(os.stat_result((mode,) + (0,) * 9))
+                    notes.append(f"`{member.filename}` in `{archive.name}` was not unpacked: {problem}; the "
+                                 "autograder takes only regular files. Upload the file itself.")
+                    continue
+                target = destination / member.filename
+                _make_folders(destination, target.parent)
+                flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+                try:
+                    descriptor = os.open(target, flags, 0o644)
+                except FileExistsError:
+                    raise SubmissionError(f"`{archive.name}` holds `{member.filename}` twice.") from None
+                with os.fdopen(descriptor, "wb") as out, zipped.open(member) as stream:
+                    while True:
+                        chunk = stream.read(CHUNK)
+                        if not chunk:
+                            break
+                        written += len(chunk)
+                        if written > MAX_UNZIPPED_BYTES:
+                            raise SubmissionError(f"`{archive.name}` unpacks to more than 50 MB.")
+                        out.write(chunk)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError) as error:
+        raise SubmissionError(f"`{archive.name}` is not a valid zip file ({error}).") from None
+    except (OSError, RuntimeError) as error:
+        # e.g. a member named like a folder that is already a file, or an encrypted member
+        raise SubmissionError(f"`{archive.name}` could not be unpacked ({error}).") from None
+    return notes
 
 
-def _notebook_as_module(path):
-    """(module source, student-facing notes) of a notebook; SubmissionError when it cannot be read."""
-    try:
-        source, report = notebook_module(path)
-    except NotebookError as error:
-        raise SubmissionError(str(error)) from None
-    return source, report.notes()
+def _make_folders(root, folder):
+    """Create `folder` under `root` one level at a time, refusing to go through anything but a real folder."""
+    current = root
+    for part in folder.relative_to(root).parts:
+        current = current / part
+        try:
+            os.mkdir(current)
+        except FileExistsError:
+            if not stat.S_ISDIR(os.lstat(current).st_mode):
+                raise SubmissionError(f"the zip holds both a file and a folder named `{part}`.") from None

@@ -29,6 +29,7 @@ ASSIGNMENT_MODULES = ("convolution", "assignment", "preprocess")
 MAGIC_LINE = re.compile(r"^\s*([%!]|[\w.,\s()\[\]]+=\s*[%!])")   # `%magic`, `!cmd`, `x = %magic`, `x = !cmd`
 SHOWN_CHARS = 60          # how much of a left-out line the feedback quotes
 SHOWN_PER_CELL = 3        # how many left-out statements of one cell the feedback lists
+MAX_CODE_CHARS = 256 * 1024   # code cells beyond this are not parsed at all (parsing costs ~600 bytes per byte)
 
 
 class NotebookError(ValueError):
@@ -77,15 +78,16 @@ def _shorten(text):
 
 # ------------------------------------------------------------------------------------------------ reading
 
-def read_notebook(path):
-    """The notebook at `path` as a v4 NotebookNode with every output removed. NotebookError when it is not one.
+def read_notebook(path, data=None):
+    """The notebook at `path` (its bytes `data` when given: the caller read them safely) as a v4 NotebookNode with
+    every output removed. NotebookError when it is not one.
 
     Outputs are dropped before validation, so a notebook of 50 MB of images is as quick to read as an empty one,
     and a broken output cannot make a submission ungradable.
     """
     path = Path(path)
     try:
-        raw = json.loads(path.read_bytes())
+        raw = json.loads(path.read_bytes() if data is None else data)
     except (UnicodeDecodeError, ValueError) as error:
         raise NotebookError(f"`{path.name}` is not a readable Jupyter notebook: the file is not valid JSON "
                             f"({error}). Open it in Jupyter; if it opens, save it again and resubmit.") from None
@@ -119,10 +121,15 @@ def read_notebook(path):
 
 # --------------------------------------------------------------------------------------------- the module
 
-def notebook_module(path):
-    """(Python source of the module made from the notebook at `path`, NotebookReport). NotebookError if unreadable."""
-    notebook = read_notebook(path)
+def notebook_module(path, data=None):
+    """(Python source of the module made from the notebook at `path`, NotebookReport). NotebookError if unreadable
+    or when its code cells hold more than MAX_CODE_CHARS characters (checked before any cell is parsed)."""
+    notebook = read_notebook(path, data)
     report = NotebookReport(Path(path).name)
+    code = sum(len(cell.source) for cell in notebook.cells if cell.cell_type == "code")
+    if code > MAX_CODE_CHARS:
+        raise NotebookError(f"`{Path(path).name}` holds {code:,} characters of code; the autograder takes at most "
+                            f"{MAX_CODE_CHARS:,} (a notebook for this assignment holds a few thousand).")
     parsed = []   # (CellReport, cell source without magics, ast.Module)
     for number, cell in enumerate(notebook.cells, start=1):
         if cell.cell_type != "code" or not cell.source.strip():

@@ -314,3 +314,33 @@ def test_forbidden_api_names(name, expected):
 def test_finding_fields():
     finding = find_forbidden("import tensorflow as tf\ndef conv2d(x, k):\n    return tf.nn.conv2d(x, k, 1, 'SAME')\n")
     assert finding == [Finding(3, "return tf.nn.conv2d(x, k, 1, 'SAME')", "tensorflow.nn.conv2d")]
+
+
+# -- the check is bounded: too large, too much work or too deep gives one line-0 finding that says so -------------
+
+def test_a_source_over_the_size_cap_is_not_parsed():
+    from autograder.rules import MAX_SOURCE_BYTES
+    source = "x = 1\n" * (MAX_SOURCE_BYTES // 6 + 1) + "def conv2d(a):\n    return a\n"
+    [finding] = find_forbidden(source)
+    assert finding.line == 0 and "larger than the 256 KB" in finding.api
+
+
+def test_a_check_over_its_step_budget_stops():
+    chain = "".join(f"a{i} = a{i + 1}\n" for i in range(300))
+    source = f"import numpy as np\n{chain}a300 = np\ndef conv2d(x):\n    return a0.zeros(1)\n"
+    assert find_forbidden(source) == []
+    [finding] = find_forbidden(source, max_steps=10_000)
+    assert finding.line == 0 and "more than 10,000 steps" in finding.api
+
+
+def test_a_nesting_too_deep_to_walk_is_a_finding():
+    [finding] = find_forbidden("x = " + "-" * 2_500 + "1\ndef conv2d(a):\n    return x\n")
+    assert finding.line == 0 and "nested too deeply" in finding.api
+
+
+def test_a_large_file_under_the_cap_is_checked_quickly():
+    import time
+    source = "x = 1\n" * 40_000 + "import tensorflow as tf\ndef conv2d(a):\n    return tf.nn.conv2d(a, x)\n"
+    started = time.monotonic()
+    assert [f.api for f in find_forbidden(source)] == ["tensorflow.nn.conv2d"]
+    assert time.monotonic() - started < 10
