@@ -16,6 +16,7 @@ import sys
 import tempfile
 import textwrap
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -215,11 +216,12 @@ RATIO_GOAL = (0.75, 1.33)
 CPU_CGROUP = Path("/sys/fs/cgroup/cpu")      # cgroup v1's cpu controller, where this machine has one
 
 
-def solution_ratios(repeats):
+def solution_ratios(repeats, runs=None):
     """The performance part's ratio for the solution against the reference, `repeats` times, each through a fresh
     grading session and worker, with the part's own timing code (autograder.cases.performance.measure_speed)."""
     from autograder import intake
     from autograder.cases.performance import measure_speed, speed_ratio
+    from autograder.config import CONFIG
     from autograder.grade import GradingSession
     from autograder.reference import TIMING_ENVIRONMENT
 
@@ -231,7 +233,7 @@ def solution_ratios(repeats):
         for _ in range(repeats):
             session = GradingSession(staged)
             try:
-                speed = measure_speed(session)
+                speed = measure_speed(session, replace(CONFIG.performance, runs=runs or CONFIG.performance.runs))
             finally:
                 session.close()
             student, reference = np.median(speed.student_seconds), np.median(speed.reference_seconds)
@@ -247,10 +249,12 @@ def enter_cpu_cgroup(folder):
     return enter
 
 
-def ratio_runs(repeats, processes=1, cpu_fraction=None):
+def ratio_runs(repeats, processes=1, cpu_fraction=None, runs=None):
     """Run solution_ratios(repeats) in `processes` fresh processes at once (in a cgroup limited to `cpu_fraction` of
     one CPU when given); [rows of each process]. None when the cgroup cannot be made (not root, no cgroup v1)."""
     command = [PYTHON, "-m", "autograder.bench", "--solution-ratios", str(repeats)]
+    if runs:
+        command += ["--ratio-runs", str(runs)]
     cgroup = None
     if cpu_fraction is not None:
         cgroup = CPU_CGROUP / f"cnn-bench-{os.getpid()}"
@@ -275,14 +279,16 @@ def ratio_runs(repeats, processes=1, cpu_fraction=None):
             cgroup.rmdir()
 
 
-def bench_ratio(repeats):
+def bench_ratio(repeats, runs=None):
+    from autograder.config import CONFIG
+
     low, high = RATIO_GOAL
     print(f"\n6. The performance part (3.1) on the solution against the reference: its ratio, {repeats} gradings "
-          f"(fresh worker each,\n   median of the part's per-run ratios, one BLAS thread each side); goal: all "
-          f"in [{low}, {high}]")
+          f"(fresh worker each,\n   median of the part's per-run ratios over {runs or CONFIG.performance.runs} "
+          f"runs, one BLAS thread each side); goal: all in [{low}, {high}]")
     settings = [("alone", 1, None), ("2 graders at once", 2, None), ("at 0.5 CPU", 1, 0.5)]
     for label, processes, cpu_fraction in settings:
-        per_process = ratio_runs(repeats, processes, cpu_fraction)
+        per_process = ratio_runs(repeats, processes, cpu_fraction, runs)
         if per_process is None:
             print(f"   {label}: not measured (needs root and cgroup v1's cpu controller at {CPU_CGROUP})")
             continue
@@ -303,6 +309,7 @@ def main(argv=None):
     parser.add_argument("--only", choices=["conv2d", "model", "grading", "sandbox", "batch", "ratio"],
                         action="append")
     parser.add_argument("--ratio-repeats", type=int, default=10, help="gradings of the solution's speed per setting")
+    parser.add_argument("--ratio-runs", type=int, help="timed runs per grading (default: performance.runs)")
     parser.add_argument("--conv2d-timings", type=int, metavar="RUNS", help=argparse.SUPPRESS)   # one TF config
     parser.add_argument("--solution-ratios", type=int, metavar="REPEATS", help=argparse.SUPPRESS)  # one process
     args = parser.parse_args(argv)
@@ -310,7 +317,7 @@ def main(argv=None):
         print(json.dumps(conv2d_timings(args.conv2d_timings)))
         return 0
     if args.solution_ratios:
-        print(json.dumps(solution_ratios(args.solution_ratios)))
+        print(json.dumps(solution_ratios(args.solution_ratios, args.ratio_runs)))
         return 0
     parts = args.only or ["conv2d", "model", "grading", "sandbox", "batch", "ratio"]
     print(f"Benchmark on {os.cpu_count()} cores, Python {sys.version.split()[0]}, NumPy {np.__version__}")
@@ -326,7 +333,7 @@ def main(argv=None):
     if "conv2d" in parts:
         bench_conv2d(args.runs)
     if "ratio" in parts:
-        bench_ratio(args.ratio_repeats)
+        bench_ratio(args.ratio_repeats, args.ratio_runs)
     return 0
 
 
