@@ -48,9 +48,11 @@ class GradingSession:
         self.diagnoses = Counter()
         self.runtime_forbidden = set()
         self.static_forbidden = self._static_check()
-        self.stopped = ""            # set when student code must not be called again (e.g. after a timeout)
+        self.stopped = ""            # set when the part must not call student code again (after a timeout or a
+                                     # memory kill); the next part starts over with a fresh worker
         self.public_output = ""      # the student's prints up to the end of the public cases
-        self.isolation = {}          # how the last worker was sandboxed (user, network), for the instructor
+        self.isolation = {}          # how the last worker was sandboxed (see sandbox/isolation.py), for the instructor
+        self.part = ""               # the name of the part running now (for messages)
         self._worker = None
         self._cases = {}
         self._outcomes = {}
@@ -89,12 +91,20 @@ class GradingSession:
         self.runtime_forbidden.update(reply.forbidden)
         return reply
 
+    def begin_part(self, name):
+        """A new part: what stopped the last one (a timeout, a memory kill) costs this one nothing."""
+        self.stopped = ""
+        self.part = name
+
     def record(self, error):
-        """Remember what a StudentError says about the submission; stop calling its code after a timeout."""
+        """Remember what a StudentError says about the submission; stop calling its code for the rest of this part
+        after a timeout or a memory kill (each would otherwise cost one more full limit, or one more worker)."""
         if error.kind in FLAG_OF_KIND:
             self.flags.add(FLAG_OF_KIND[error.kind])
         if error.kind == "timeout":
-            self.stopped = f"not run: your code timed out earlier ({error.message})"
+            self.stopped = f"not run: your code timed out earlier in this part ({error.message})"
+        elif error.kind == "memory":
+            self.stopped = f"not run: your code ran out of memory earlier in this part ({error.message})"
 
     def close(self):
         if self._worker is not None:

@@ -75,6 +75,7 @@ def run_cases(case_classes, session, on_result=None):
     """Run every test of the case classes in order; returns (list of TestResult, instructor log)."""
     results, logs = [], []
     for case_class in case_classes:
+        session.begin_part(case_class.__name__)
         for name, _ in test_methods(case_class):
             result, log = run_test(case_class, name, session)
             results.append(result)

@@ -93,6 +93,7 @@ class Worker:
         self._box.fill_scratch(self.student_dir)
         self._output = open(self._box.root / "output.txt", "w+b")
         self.isolation = dict(self._box.report, limits=asdict(limits))
+        self.memory_mb = Sandbox.memory_limit_mb(limits)      # the configured limit, or what the container leaves
 
     # -- context manager -----------------------------------------------------------------------------------------
     def __enter__(self):
@@ -243,7 +244,7 @@ class Worker:
             if kind == "missing":
                 raise KeyError(reply.get("message"))
             if kind == "memory":
-                raise StudentError("memory", f"exceeded {self.limits.memory_mb} MB memory\n{reply.get('message')}")
+                raise StudentError("memory", f"{self._memory_words()}\n{reply.get('message')}")
             raise StudentError(str(kind if kind in ("exception", "protocol") else "exception"),
                                str(reply.get("message")))
         return reply, reply_arrays, seconds
@@ -285,11 +286,15 @@ class Worker:
                     self._reader.feed(data)
                     continue
                 self._process.wait()        # end of file: the worker is gone
-            if self._box.memory_killed() or self._box.memory_bytes(self._process.pid) > self.limits.memory_mb * MB:
-                self._fail("memory", f"killed: exceeded {self.limits.memory_mb} MB memory")
+            if self._box.memory_killed() or self._box.memory_bytes(self._process.pid) > self.memory_mb * MB:
+                self._fail("memory", f"killed: {self._memory_words()}")
             if self._process.poll() is not None:
                 self._fail("died", self._death_message(self._process.returncode))
             self._check_output_size()
+
+    def _memory_words(self):
+        return (f"used more than the {self.memory_mb} MB of memory your code may use; look for arrays much larger "
+                "than the data (e.g. a copy per output pixel) or for data kept across calls")
 
     def _death_message(self, returncode):
         if self._output_size() >= self.limits.file_size_mb * MB:

@@ -48,6 +48,7 @@ PRIVATE_TMPFS_MB = 256           # each private SHARED_TEMP folder; charged to t
 HIDDEN_ALWAYS = ("/root", "/home", "/autograder", "/srv", "/mnt", "/media")
 # Never covered, whatever a caller asks: the system the runtime needs (covering a parent of these would hide them).
 SYSTEM = ("/usr", "/etc", "/lib", "/lib32", "/lib64", "/bin", "/sbin", "/proc", "/dev", "/sys", "/tmp", "/var/tmp", "/run")
+GRADER_RESERVE_MB = 160         # the grader's share of a container (its peak is ~50 MB resident) plus headroom
 UNSAFE_VARIABLE = "AUTOGRADER_UNSAFE_NO_SANDBOX"   # set by `grade --unsafe-no-sandbox` for a trusted single user
 UNSAFE_BANNER = ("UNSAFE: graded without a sandbox (--unsafe-no-sandbox): the student's code ran as the grader's "
                  "own user and could read and change anything the grader can.")
@@ -96,6 +97,12 @@ class Sandbox:
 
     # -- opening -------------------------------------------------------------------------------------------------
     @classmethod
+    def memory_limit_mb(cls, limits):
+        """The sandbox's memory limit: the configured one, or less where the container leaves less after the
+        grader's own share (GRADER_RESERVE_MB)."""
+        return int(min(limits.memory_mb, container_memory_bytes() // MB - GRADER_RESERVE_MB))
+
+    @classmethod
     def open(cls, limits, hide=(), grader_folders=()):
         """A ready sandbox (identity locked and wiped, folders made, mechanisms probed), or IsolationUnavailable."""
         box = cls()
@@ -127,7 +134,8 @@ class Sandbox:
         self._make_folders(owner=self.uid)
         _hide_from_others(grader_folders)
 
-        self.cgroup = Cgroup.create(f"slot{self.uid - UID_BASE}", self.limits)
+        _write("/proc/self/oom_score_adj", "-500", optional=True)    # the grader is the OOM killer's last choice
+        self.cgroup = Cgroup.create(f"slot{self.uid - UID_BASE}", self.limits, self.memory_limit_mb(self.limits))
         python_paths = _runtime_paths()
         if self._namespaces:
             mode = "namespaces"
@@ -146,7 +154,7 @@ class Sandbox:
                 "may create mount namespaces (root with CAP_SYS_ADMIN), which shows the runtime to the sandbox "
                 "without opening your folders.")
         self.report = {
-            "mode": mode, "uid": self.uid,
+            "mode": mode, "uid": self.uid, "memory_limit_mb": self.memory_limit_mb(self.limits),
             "namespaces": [name for name, flag in NAMESPACES.items() if self._namespaces & flag],
             "network_blocked": False,       # set by verify_running() once the worker's namespace is seen
             "network_note": "" if self._namespaces else "network namespaces are refused here: the network is open",
@@ -243,13 +251,14 @@ class Sandbox:
             self.report["network_note"] = "" if blocked else "the worker's network namespace could not be verified"
 
     def memory_bytes(self, pid):
-        """Memory the sandbox uses: the cgroup's (tmpfs, shared memory and every process included), else the
-        resident memory of every process of its uid."""
+        """Memory the sandbox holds that cannot be reclaimed: the cgroup's usage (every process, tmpfs and shared
+        memory included), else the anonymous and shared-memory pages of every process of its uid (not the mapped
+        libraries, which the kernel can drop and re-read)."""
         if self.cgroup is not None:
             return self.cgroup.memory_bytes()
         if self.uid is not None:
-            return sum(rss for _, owner, rss in _process_table() if owner == self.uid)
-        return _tree_rss_bytes(pid)
+            return sum(_unreclaimable_bytes(p) for p, owner, zombie in _uid_table() if owner == self.uid and not zombie)
+        return sum(_unreclaimable_bytes(p) for p in _tree(pid))
 
     def memory_killed(self):
         """True once the kernel killed a process of this sandbox for memory since the last worker started."""
@@ -309,23 +318,23 @@ class Cgroup:
         self.folders = folders            # v2: {"": path}; v1: {"memory": path, "pids": path, "freezer": path}
 
     @classmethod
-    def create(cls, name, limits):
-        """The cgroup, or None when cgroups cannot be written here."""
+    def create(cls, name, limits, memory_mb):
+        """The cgroup (memory limited to memory_mb), or None when cgroups cannot be written here."""
         try:
             if Path("/sys/fs/cgroup/cgroup.controllers").exists():
                 parent = Path("/sys/fs/cgroup") / _own_cgroup_v2().lstrip("/")
                 group = cls._make("v2", {"": parent / "cnn-autograder" / name})
-                _write(group.folders[""] / "memory.max", str(limits.memory_mb * MB))
+                _write(group.folders[""] / "memory.max", str(memory_mb * MB))
                 _write(group.folders[""] / "memory.swap.max", "0", optional=True)
                 _write(group.folders[""] / "pids.max", str(limits.processes))
                 return group
-            roots = {c: Path("/sys/fs/cgroup") / c for c in ("memory", "pids", "freezer")}
+            # Under the grader's own groups: a container's limit still holds over the sandbox's.
+            roots = {c: Path("/sys/fs/cgroup") / c / _own_cgroup_v1(c).lstrip("/") for c in ("memory", "pids", "freezer")}
             if not all(root.is_dir() for root in roots.values()):
                 return None
             group = cls._make("v1", {c: root / "cnn-autograder" / name for c, root in roots.items()})
-            _write(group.folders["memory"] / "memory.limit_in_bytes", str(limits.memory_mb * MB))
-            _write(group.folders["memory"] / "memory.memsw.limit_in_bytes", str(limits.memory_mb * MB),
-                   optional=True)
+            _write(group.folders["memory"] / "memory.limit_in_bytes", str(memory_mb * MB))
+            _write(group.folders["memory"] / "memory.memsw.limit_in_bytes", str(memory_mb * MB), optional=True)
             _write(group.folders["pids"] / "pids.max", str(limits.processes))
             return group
         except OSError:
@@ -408,6 +417,37 @@ class Cgroup:
                     break
                 except OSError:
                     time.sleep(0.01)
+
+
+def _own_cgroup_v1(controller):
+    for line in Path("/proc/self/cgroup").read_text().splitlines():
+        _, controllers, path = line.split(":", 2)
+        if controller in controllers.split(","):
+            return path
+    return "/"
+
+
+def container_memory_bytes():
+    """The memory this grader and its sandboxes may use together: the tightest cgroup limit above us (v2
+    memory.max, v1 memory.limit_in_bytes), else the machine's physical memory."""
+    physical = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    limits = [physical]
+    if Path("/sys/fs/cgroup/cgroup.controllers").exists():
+        base, name, path = Path("/sys/fs/cgroup"), "memory.max", _own_cgroup_v2()
+    else:
+        base, name, path = Path("/sys/fs/cgroup/memory"), "memory.limit_in_bytes", _own_cgroup_v1("memory")
+    folder = base / path.lstrip("/")
+    while True:
+        try:
+            text = (folder / name).read_text().strip()
+            if text.isdigit():
+                limits.append(int(text))
+        except OSError:
+            pass
+        if folder == base or base not in folder.parents:
+            break
+        folder = folder.parent
+    return min(limits)
 
 
 def _own_cgroup_v2():
@@ -563,38 +603,34 @@ def _uid_table():
                 continue
 
 
-def _process_table():
-    """(pid, uid, resident bytes) of every live process."""
-    page = resource.getpagesize()
-    for pid, owner, zombie in _uid_table():
-        if zombie:
-            continue
-        try:
-            with open(f"/proc/{pid}/statm") as file:
-                yield pid, owner, int(file.read().split()[1]) * page
-        except (OSError, ValueError, IndexError):
-            continue
+def _unreclaimable_bytes(pid):
+    """Anonymous plus shared-memory resident bytes of a process (0 when it is gone)."""
+    total = 0
+    try:
+        with open(f"/proc/{pid}/status") as file:
+            for line in file:
+                if line.startswith(("RssAnon:", "RssShmem:")):
+                    total += int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        return 0
+    return total
 
 
-def _tree_rss_bytes(pid):
-    """Resident memory of a process and all its descendants, found through the whole table (any thread's
-    children)."""
-    parents, rss = {}, {}
-    page = resource.getpagesize()
+def _tree(pid):
+    """A process and all its descendants, found through the whole table (the children of any thread)."""
+    parents = {}
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             try:
                 with open(f"/proc/{entry}/stat") as file:
                     parents[int(entry)] = int(file.read().rsplit(")", 1)[1].split()[1])
-                with open(f"/proc/{entry}/statm") as file:
-                    rss[int(entry)] = int(file.read().split()[1]) * page
             except (OSError, ValueError, IndexError):
                 continue
     tree, changed = {pid}, True
     while changed:
         grown = tree | {child for child, parent in parents.items() if parent in tree}
         changed, tree = grown != tree, grown
-    return sum(rss.get(member, 0) for member in tree)
+    return tree
 
 
 def _signal_all(pids):
