@@ -8,35 +8,74 @@ resumes: a submission already graded by the same autograder version, unchanged s
 import argparse
 import concurrent.futures
 import hashlib
+import multiprocessing
 import os
+import signal
+import stat
 import statistics
 import sys
 import time
 from collections import Counter
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import yaml
 
 from autograder import intake
-from autograder.grade import grade_submission, version
-from autograder.results import SubmissionResult, load_result, write_csv
+from autograder.grade import grade_submission, version, zero_tests
+from autograder.results import SubmissionResult, load_result, markdown_text, write_csv, write_results
 
 SUBMISSION_SUFFIXES = (".zip", ".py", ".ipynb")
 GRADESCOPE_METADATA = "submission_metadata.yml"
+TIME_LIMIT_S = 20 * 60        # one submission's whole grading, wall clock (its parts have their own limits)
+TERM_GRACE_S = 10.0           # after SIGTERM, how long a pool process gets to clean up before SIGKILL
+POLL_S = 0.2
+BATCH_FLAGS = ("time-limit", "grader-died", "grader-error")   # error rows made by the batch itself: graded again on the next run
 
 
-def is_submission(path):
+def is_submission(path, depth=2):
+    """Is `path` one submission? A regular .zip/.py/.ipynb file; or a real folder (never a link) holding
+    convolution/assignment .py/.ipynb at its top; or a folder holding exactly one .ipynb at its top beside no other
+    submission (no .zip, no sub-folder that is a submission), so that a loose notebook in a class folder is graded
+    on its own and does not swallow its neighbours."""
     path = Path(path)
-    if path.is_file():
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return False
+    if stat.S_ISREG(info.st_mode):
         return path.suffix in SUBMISSION_SUFFIXES
-    return path.is_dir() and (bool(intake.find_modules(path, one_level_down=False))
-                              or any(path.glob("*.ipynb")))
+    if not stat.S_ISDIR(info.st_mode):
+        return False
+    try:
+        entries = intake.list_entries(path, depth=1)
+    except intake.SubmissionError:
+        return False
+    module_files = {f"{module}{suffix}" for module in intake.MODULES for suffix in (".py", ".ipynb")}
+    if any(entry.name in module_files for entry in entries):
+        return True
+    if sum(entry.suffix == ".ipynb" for entry in entries) != 1 or any(entry.suffix == ".zip" for entry in entries):
+        return False
+    if depth <= 0:
+        return True
+    return not any(is_submission(folder, depth - 1) for folder in _subfolders(path))
+
+
+def _subfolders(path):
+    try:
+        with os.scandir(path) as listing:
+            return sorted(Path(entry.path) for entry in listing if entry.is_dir(follow_symlinks=False)
+                          and not entry.name.startswith((".", "_")))
+    except OSError:
+        return []
 
 
 def find_submissions(paths):
     """{name: (path, student)} for each path that is a submission, or each submission one level inside a folder.
 
     A Gradescope "Export Submissions" folder is recognised by its submission_metadata.yml, which names the students.
+    Inside a folder, an entry that is a symbolic link (or other special file) named like a submission is listed too:
+    intake refuses it, so it gets an error row that says why instead of vanishing.
     """
     found = {}
     for path in map(Path, paths):
@@ -44,7 +83,9 @@ def find_submissions(paths):
             candidates = [path]
         elif path.is_dir():
             candidates = sorted(child for child in path.iterdir()
-                                if not child.name.startswith((".", "_")) and is_submission(child))
+                                if not child.name.startswith((".", "_"))
+                                and (is_submission(child) or (child.is_symlink()
+                                                              and child.suffix in SUBMISSION_SUFFIXES + ("",))))
         else:
             raise FileNotFoundError(f"no submission at {path}")
         students = gradescope_students(path) if path.is_dir() else {}
@@ -71,13 +112,31 @@ def gradescope_students(folder):
 
 
 def content_hash(path):
-    """sha256 over a submission's files (names and bytes): a changed submission is graded again on resume."""
+    """sha256 over a submission's files (names and bytes): a changed submission is graded again on resume.
+
+    Nothing is followed: a link counts by its target's name, a device or pipe by its kind, never by content."""
     path = Path(path)
     digest = hashlib.sha256()
-    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
-    for file in files:
-        digest.update(str(file.relative_to(path) if path.is_dir() else file.name).encode())
-        digest.update(file.read_bytes())
+    if os.path.islink(path) or not path.is_dir():
+        files = [(path, path.name)]
+    else:
+        files = []
+        for folder, folders, names in os.walk(path):        # os.walk does not enter links to folders
+            folders.sort()
+            files.extend((Path(folder, name), Path(folder, name).relative_to(path).as_posix())
+                         for name in sorted(names + [f for f in folders if os.path.islink(os.path.join(folder, f))]))
+    for file, shown in files:
+        digest.update(shown.encode())
+        try:
+            info = os.lstat(file)
+            if stat.S_ISLNK(info.st_mode):
+                digest.update(b"link:" + os.fsencode(os.readlink(file)))
+            elif stat.S_ISREG(info.st_mode):
+                digest.update(intake.read_regular_file(file, intake.MAX_NOTEBOOK_BYTES, check_links=False))
+            else:
+                digest.update(f"special:{stat.S_IFMT(info.st_mode)}".encode())
+        except (OSError, intake.RefusedFile) as error:
+            digest.update(f"unreadable:{error}".encode())
     return digest.hexdigest()
 
 
@@ -89,7 +148,8 @@ def grade_one(name, path, student, out_dir):
 def up_to_date(out_dir, name, path):
     """The earlier result for this submission, if it was made by this autograder version from the same files."""
     earlier = load_result(Path(out_dir) / name)
-    if earlier and earlier.autograder_version == version() and earlier.submission_hash == content_hash(path):
+    if earlier and earlier.autograder_version == version() and earlier.submission_hash == content_hash(path) \
+            and not set(earlier.flags) & set(BATCH_FLAGS):
         return earlier
     return None
 
@@ -124,10 +184,193 @@ class Progress:
         self.stream.flush()
 
 
-def grade_all(paths, out_dir, jobs=None, force=False, shard=None, progress=True):
+class TimeLimitExceeded(BaseException):
+    """Raised inside a pool process by SIGTERM when its submission ran past the batch's time limit. A
+    BaseException, so grade_submission does not report it as its own failure, while its `finally`s still clean up
+    (the sandboxed worker is stopped, the scratch folder removed)."""
+
+
+_started = None      # in a pool process: the queue on which a task says "I started, in this process"
+_stopping = False    # in a pool process: SIGTERM arrived during the current task
+
+
+def _pool_init(started):
+    global _started
+    _started = started
+
+    def on_term(signum, frame):
+        global _stopping
+        _stopping = True
+        _kill_children(os.getpid(), signal.SIGKILL)      # the sandboxed worker: a hang there ends now
+        raise TimeLimitExceeded()
+    signal.signal(signal.SIGTERM, on_term)
+
+
+def _run_task(key, work, args):
+    global _stopping
+    _stopping = False
+    _started.put((key, os.getpid(), time.time()))
+    value = work(*args)
+    if _stopping:       # the grading caught TimeLimitExceeded somewhere (unittest records errors) and went on
+        raise TimeLimitExceeded()
+    return value
+
+
+def _kill_children(pid, signum):
+    """Send `signum` to the process groups of `pid`'s children (a sandboxed worker leads its own session)."""
+    try:
+        names = os.listdir("/proc")
+    except OSError:
+        return
+    for name in names:
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat", "rb") as stream:
+                fields = stream.read().rsplit(b")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            for kill, target in ((os.killpg, int(fields[2])), (os.kill, int(name))):
+                try:
+                    if target > 1 and (kill is os.kill or target != os.getpgid(0)):
+                        kill(target, signum)
+                except (ProcessLookupError, PermissionError):
+                    pass
+
+
+def run_in_pool(work, tasks, jobs=None, time_limit=None, on_done=None, grace=TERM_GRACE_S):
+    """Run work(*args) for every key, args in `tasks` (a dict) in a process pool that survives its processes.
+
+    Returns {key: (value, None) | (None, (flag, message))}, flag one of BATCH_FLAGS; on_done(key, value, failure)
+    is called as each one ends.
+    - A pool process that dies (os._exit, a signal, the OOM killer) breaks the pool: the tasks it held are run
+      again one at a time in a new pool, and the one that still kills its process gets the message; the others
+      are unaffected.
+    - A task running longer than `time_limit` seconds (wall clock, from when it started) is sent SIGTERM (raising
+      TimeLimitExceeded in it), then SIGKILL after `grace` seconds, and gets the message.
+    `work` must be picklable (a module-level function). Ctrl-C stops the pool and propagates.
+    """
+    queue = list(tasks)            # not started yet
+    suspects = []                  # were running when a pool process died: run again alone
+    outcomes = {}
+
+    def finish(key, value, failure=None):
+        outcomes[key] = (value, failure)
+        if on_done:
+            on_done(key, value, failure)
+
+    while queue or suspects:
+        alone = not queue
+        width = 1 if alone else max(1, jobs or os.cpu_count() or 1)
+        context = multiprocessing.get_context()
+        started = context.SimpleQueue()
+        pool = concurrent.futures.ProcessPoolExecutor(width, mp_context=context, initializer=_pool_init,
+                                                      initargs=(started,))
+        running, processes, signalled, broken = {}, {}, {}, False
+        try:
+            while True:
+                source = suspects if alone else queue
+                while source and len(running) < width and not broken:
+                    key = source.pop(0)
+                    try:
+                        running[pool.submit(_run_task, key, work, tasks[key])] = key
+                    except BrokenProcessPool:
+                        source.insert(0, key)
+                        broken = True
+                if broken or not running:
+                    break
+                done, _ = concurrent.futures.wait(running, timeout=POLL_S,
+                                                  return_when=concurrent.futures.FIRST_COMPLETED)
+                while not started.empty():
+                    key, pid, when = started.get()
+                    processes[key] = (pid, when)
+                for future in done:
+                    key = running.pop(future)
+                    try:
+                        finish(key, future.result())
+                    except BrokenProcessPool:
+                        broken = True
+                        running[future] = key           # handled with the others below
+                    except TimeLimitExceeded:
+                        finish(key, None, _over_time(time_limit))
+                    except Exception as error:
+                        finish(key, None, ("grader-error", f"the grading raised {type(error).__name__}: {error}"))
+                if broken:
+                    break
+                now = time.time()
+                for key in list(running.values()):
+                    if time_limit is None or key not in processes:
+                        continue
+                    pid, began = processes[key]
+                    if key not in signalled and now - began > time_limit:
+                        signalled[key] = now
+                        _kill(pid, signal.SIGTERM)
+                    elif key in signalled and now - signalled[key] > grace:
+                        _kill_children(pid, signal.SIGKILL)
+                        _kill(pid, signal.SIGKILL)      # breaks the pool; this task is known to be at fault
+        except KeyboardInterrupt:
+            _stop_pool(pool)
+            raise
+        if broken:
+            for future, key in running.items():
+                if key in signalled:
+                    finish(key, None, _over_time(time_limit))
+                elif key not in processes:
+                    queue.insert(0, key) if not alone else suspects.insert(0, key)   # never started
+                elif alone:
+                    finish(key, None, ("grader-died", "the process grading this submission died (killed by a "
+                                                      "signal, out of memory, or exited)"))
+                else:
+                    suspects.append(key)
+        _stop_pool(pool)
+    return outcomes
+
+
+def _over_time(limit):
+    return "time-limit", f"grading this submission took longer than the batch's limit of {limit:g} s; it was stopped"
+
+
+def _kill(pid, signum):
+    try:
+        os.kill(pid, signum)
+    except ProcessLookupError:
+        pass
+
+
+def _stop_pool(pool):
+    """Shut a pool down without waiting on a hung or dead process: what is left is killed."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        if process.is_alive():
+            process.kill()
+        process.join(timeout=5)
+
+
+def error_result(name, student, message, flag, out_dir=None, path=None):
+    """The error row of a submission the batch could not grade (its process died, or it ran out of time)."""
+    result = SubmissionResult(name=name, student=student, status="error", flags=[flag],
+                              autograder_version=version(), tests=zero_tests(f"Not graded: {message}."))
+    result.output = (f"**Your submission could not be graded:** {message}. Your score is 0 until your instructor "
+                     "regrades it.")
+    result.instructor_log = message
+    if path is not None:
+        try:
+            result.submission_hash = content_hash(path)
+        except OSError:
+            pass
+    if out_dir is not None:
+        write_results(result, Path(out_dir) / name)
+    return result
+
+
+def grade_all(paths, out_dir, jobs=None, force=False, shard=None, progress=True, time_limit=TIME_LIMIT_S):
     """Grade every submission under `paths` into `out_dir`; returns the SubmissionResults (in name order).
 
-    Interrupted (Ctrl-C): finished results stay on disk, grades.csv lists them and the rest as "pending".
+    A submission whose grading process dies, or that takes longer than `time_limit` seconds, gets an error row;
+    the rest are graded. Interrupted (Ctrl-C): finished results stay on disk, grades.csv lists them and the rest as
+    "pending".
     """
     out_dir = Path(out_dir)
     submissions = find_submissions(paths)
@@ -141,14 +384,18 @@ def grade_all(paths, out_dir, jobs=None, force=False, shard=None, progress=True)
         else:
             pending[name] = (path, student)
     bar = Progress(len(pending)) if progress and pending else None
+
+    def done(name, result, failure):
+        if failure is not None:
+            path, student = pending[name]
+            result = error_result(name, student, failure[1], failure[0], out_dir, path)
+        results[name] = result
+        if bar:
+            bar.finished(result)
+
     try:
-        with concurrent.futures.ProcessPoolExecutor(max_workers=jobs or os.cpu_count()) as pool:
-            futures = {pool.submit(grade_one, name, path, student, out_dir): name
-                       for name, (path, student) in pending.items()}
-            for future in concurrent.futures.as_completed(futures):
-                results[futures[future]] = future.result()
-                if bar:
-                    bar.finished(results[futures[future]])
+        run_in_pool(grade_one, {name: (name, path, student, out_dir) for name, (path, student) in pending.items()},
+                    jobs=jobs, time_limit=time_limit, on_done=done)
     except KeyboardInterrupt:
         for name in submissions:
             if name not in results:
@@ -199,7 +446,8 @@ def cell(result, number):
 
 
 def summary(results):
-    """Markdown: the score distribution of each part, the most common diagnoses, the flagged submissions."""
+    """Markdown: the score distribution of each part, the most common diagnoses, the flagged submissions (names and
+    students escaped: they are the students' text)."""
     graded = [r for r in results if r.status == "graded"]
     lines = [f"# Grading summary", "",
              f"{len(results)} submissions: {len(graded)} graded, "
@@ -224,7 +472,8 @@ def summary(results):
     flagged = [r for r in results if r.flags or r.status == "error"]
     if flagged:
         lines += ["## Flagged submissions", ""] + [
-            f"- {r.name}{f' ({r.student})' if r.student else ''}: {', '.join(r.flags) or r.status}" for r in flagged]
+            f"- {markdown_text(r.name)}{f' ({markdown_text(r.student)})' if r.student else ''}: "
+            f"{', '.join(r.flags) or r.status}" for r in flagged]
         lines.append("")
     return "\n".join(lines)
 
@@ -270,10 +519,13 @@ def main(argv=None):
     parser.add_argument("--jobs", type=int, default=None, help="submissions graded at once (default: cores)")
     parser.add_argument("--force", action="store_true", help="regrade submissions that are already graded")
     parser.add_argument("--shard", help="grade only shard I of N (e.g. 2/4), for splitting a class over machines")
+    parser.add_argument("--time-limit", type=float, default=TIME_LIMIT_S,
+                        help=f"wall-clock seconds one submission may take (default {TIME_LIMIT_S}); past it, an error row")
     args = parser.parse_args(argv)
     os.umask(0o027)     # results, grades.csv and the summary: readable by the grader's group, never by the sandbox user
     try:
-        results = grade_all(args.paths, args.out, jobs=args.jobs, force=args.force, shard=args.shard)
+        results = grade_all(args.paths, args.out, jobs=args.jobs, force=args.force, shard=args.shard,
+                            time_limit=args.time_limit)
     except KeyboardInterrupt:
         print(f"\ninterrupted: finished results are in {args.out}/ and {args.out}/grades.csv; run again to resume",
               file=sys.stderr)

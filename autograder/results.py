@@ -6,6 +6,7 @@ Data flows one way: the cases produce `TestResult`s, the grader wraps them in a 
 import csv
 import json
 import os
+import re
 import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -127,11 +128,30 @@ def load_result(directory):
     return SubmissionResult(**data)
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")     # OWASP's CSV injection list
+MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~&$:])")
+
+
+def spreadsheet_cell(value):
+    """A CSV cell a spreadsheet shows as text: a string starting like a formula gets a leading single quote
+    (OWASP's rule). Numbers pass unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def markdown_text(text):
+    """Student-controlled text (a submission or student name) as literal Markdown: on one line, every character
+    Markdown or HTML could act on backslash-escaped."""
+    return MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
+
+
 CSV_FIXED = ["submission", "student", "status", "score", "max_score", "flags", "diagnosis"]
 
 
 def write_csv(results, path):
-    """One row per submission: the fixed columns, then one column per graded test (by number and name)."""
+    """One row per submission: the fixed columns, then one column per graded test (by number and name). Every text
+    cell is inert in a spreadsheet (see spreadsheet_cell)."""
     test_columns = []
     for result in results:
         for test in result.tests:
@@ -143,10 +163,10 @@ def write_csv(results, path):
     temporary = path.with_suffix(".csv.tmp")
     with open(temporary, "w", newline="") as stream:
         writer = csv.writer(stream)
-        writer.writerow(CSV_FIXED + test_columns)
+        writer.writerow([spreadsheet_cell(cell) for cell in CSV_FIXED + test_columns])
         for result in sorted(results, key=lambda r: r.name):
             scores = {f"{t.number} {t.name}": t.score for t in result.tests}
-            writer.writerow([result.name, result.student, result.status, result.score, result.max_score,
-                             " ".join(result.flags), result.diagnosis]
-                            + [scores.get(column, "") for column in test_columns])
+            row = [result.name, result.student, result.status, result.score, result.max_score,
+                   " ".join(result.flags), result.diagnosis] + [scores.get(column, "") for column in test_columns]
+            writer.writerow([spreadsheet_cell(cell) for cell in row])
     os.replace(temporary, path)

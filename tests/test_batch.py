@@ -11,7 +11,8 @@ import zipfile
 
 import pytest
 
-from autograder.batch import find_submissions, grade_all, shard_of
+from autograder import batch
+from autograder.batch import find_submissions, grade_all, run_in_pool, shard_of
 from conftest import ROOT
 
 EXAMPLES = ROOT / "examples" / "submissions"
@@ -117,3 +118,114 @@ def test_ctrl_c_keeps_finished_results_and_a_consistent_csv(tmp_path):
     assert set(rows) == {"flipped_kernel", "hangs", "slow_four_loops"}
     assert rows["flipped_kernel"]["status"] == "graded" and rows["slow_four_loops"]["status"] == "pending"
     assert json.loads((out / "flipped_kernel" / "results.json").read_text())["score"] > 0
+
+
+# -- discovery: a loose notebook is its own submission ----------------------------------------------------------
+
+def test_a_loose_notebook_beside_submission_folders_is_its_own_submission(tmp_path):
+    room = tmp_path / "class"
+    for name in ("a", "b"):
+        shutil.copytree(EXAMPLES / "flipped_kernel", room / name)
+    shutil.copyfile(next((EXAMPLES / "notebook").glob("*.ipynb")), room / "x.ipynb")
+    assert not batch.is_submission(room)
+    assert sorted(find_submissions([room])) == ["a", "b", "x"]
+
+
+def test_a_folder_with_one_notebook_and_no_submission_inside_is_one_submission(tmp_path):
+    folder = tmp_path / "student"
+    (folder / "data").mkdir(parents=True)
+    (folder / "data" / "notes.txt").write_text("not a submission")
+    shutil.copyfile(next((EXAMPLES / "notebook").glob("*.ipynb")), folder / "homework.ipynb")
+    (folder / "preprocess.py").write_text("")
+    assert batch.is_submission(folder)
+    assert list(find_submissions([folder])) == ["student"]
+    (folder / "second.ipynb").write_text("{}")
+    assert not batch.is_submission(folder)          # two notebooks: a folder of submissions
+
+
+def test_links_in_a_class_folder_are_listed_and_never_followed(tmp_path):
+    room = tmp_path / "class"
+    shutil.copytree(EXAMPLES / "flipped_kernel", room / "honest")
+    (room / "linked").symlink_to(ROOT / "solution", target_is_directory=True)
+    os.mkfifo(room / "honest" / "pipe")
+    assert sorted(find_submissions([room])) == ["honest", "linked"]
+    batch.content_hash(room / "honest")             # returns (a fifo is not opened for reading)
+    batch.content_hash(room / "linked")
+    results = {r.name: r for r in grade_all([room], tmp_path / "out", jobs=1, progress=False)}
+    assert results["linked"].status == "error" and "symbolic link" in results["linked"].output
+    assert results["linked"].score == 0
+
+
+# -- outputs are inert ---------------------------------------------------------------------------------------------
+
+def test_a_formula_named_submission_is_text_in_the_csv_and_the_summary(tmp_path):
+    room = tmp_path / "class"
+    name = '=HYPERLINK("x.example","y")'      # a folder name cannot hold the "/" of "http://x"
+    for folder in (name, "-2+3"):          # no convolution.py: error rows, so both are listed in the summary
+        (room / folder).mkdir(parents=True)
+        (room / folder / "assignment.py").write_text("x = 1\n")
+    out = tmp_path / "out"
+    grade_all([room], out, jobs=1, progress=False)
+    rows = csv_rows(out)
+    assert set(rows) == {"'" + name, "'-2+3"}
+    assert float(rows["'-2+3"]["score"]) == 0                     # numbers stay numbers
+    summary = (out / "summary.md").read_text()
+    assert '=HYPERLINK\\("x\\.example","y"\\)' in summary and "-2+3" not in summary and "\\-2\\+3" in summary
+
+
+def test_csv_cells_and_markdown_are_escaped():
+    from autograder.results import markdown_text, spreadsheet_cell
+    for start in ("=", "+", "-", "@", "\t", "\r"):
+        assert spreadsheet_cell(start + "1+1") == "'" + start + "1+1"
+    assert spreadsheet_cell("Ada Lovelace") == "Ada Lovelace" and spreadsheet_cell(-1.5) == -1.5
+    assert markdown_text("*a* [b](c)\n# d <img>") == "\\*a\\* \\[b\\]\\(c\\) \\# d \\<img\\>"
+
+
+# -- the batch survives a dead pool process and a submission past its time limit -----------------------------------
+
+def _work(kind):
+    """A pool task: return, die with its process, hang, or hang while ignoring SIGTERM."""
+    if kind == "dies":
+        os._exit(3)
+    if kind == "hangs":
+        time.sleep(120)
+    if kind == "ignores_term":
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        time.sleep(120)
+    time.sleep(0.3)
+    return kind.upper()
+
+
+def test_a_dead_pool_process_costs_only_its_own_task():
+    tasks = {name: (name,) for name in ("a", "b", "dies", "c", "d")}
+    outcomes = run_in_pool(_work, tasks, jobs=2)
+    assert {key: value for key, (value, failure) in outcomes.items() if failure is None} == \
+        {"a": "A", "b": "B", "c": "C", "d": "D"}
+    value, (flag, message) = outcomes["dies"]
+    assert value is None and flag == "grader-died" and "died" in message
+
+
+def test_a_task_past_the_time_limit_is_stopped_and_the_rest_finish():
+    tasks = {name: (name,) for name in ("a", "hangs", "ignores_term", "b")}
+    started = time.monotonic()
+    outcomes = run_in_pool(_work, tasks, jobs=2, time_limit=1.0, grace=1.0)
+    assert time.monotonic() - started < 30
+    assert outcomes["a"] == ("A", None) and outcomes["b"] == ("B", None)
+    for key in ("hangs", "ignores_term"):
+        assert outcomes[key][1][0] == "time-limit", outcomes[key]
+
+
+def test_the_batch_gives_a_hung_submission_an_error_row(tmp_path):
+    room = tmp_path / "class"
+    for name in ("hangs", "crashes_on_import", "flipped_kernel"):
+        shutil.copytree(EXAMPLES / name, room / name)
+    out = tmp_path / "out"
+    results = {r.name: r for r in grade_all([room], out, jobs=2, progress=False, time_limit=3)}
+    assert results["hangs"].status == "error" and results["hangs"].flags == ["time-limit"]
+    assert results["flipped_kernel"].status == "graded" and results["flipped_kernel"].score > 0
+    rows = csv_rows(out)
+    assert rows["hangs"]["status"] == "error" and rows["hangs"]["flags"] == "time-limit"
+    assert "longer than the batch's limit" in json.loads((out / "hangs" / "results.json").read_text())["output"]
+    # not "up to date": the next run grades it again
+    assert batch.up_to_date(out, "hangs", room / "hangs") is None
+    assert batch.up_to_date(out, "flipped_kernel", room / "flipped_kernel") is not None
