@@ -1,7 +1,8 @@
 """Part 3: the performance budget — the student's conv2d timed against the reference solution's, as a ratio.
 
 The student's calls are timed by the grader around the worker round trip (student code cannot fake the clock), on a
-fresh random input each run (no memoising), and each output is checked. The reference runs in the grader process,
+fresh random input each run that travels inside the timed request itself (nothing of the student's sees it untimed,
+so no work can start early), and each output is checked. The reference runs in the grader process,
 interleaved with the student's calls: inside the student's process it could be patched to look slow. Ratios rather
 than absolute times, so Gradescope's 0.5 vCPU judges like a laptop.
 
@@ -98,13 +99,11 @@ class ReferenceProcess:
         if self.process.stdout.read(1) != b"k":
             raise RuntimeError(f"the reference process died (exit status {self.process.wait()})")
 
-    def put(self, inputs):
+    def time_run(self, inputs):
+        """Seconds of one reference conv2d on `inputs`, sending them included (as the student's timed call does)."""
         data = np.ascontiguousarray(inputs, np.float32).tobytes()
-        self._ask(b"P" + struct.pack("<Q", len(data)) + data)
-
-    def time_run(self):
-        """Seconds of one reference conv2d on the last inputs put, round trip included."""
         started = time.perf_counter()
+        self._ask(b"P" + struct.pack("<Q", len(data)) + data)
         self._ask(b"R")
         return time.perf_counter() - started
 
@@ -147,10 +146,9 @@ def measure_speed(session, budget=CONFIG.performance):
     try:
         for run in range(WARM_UP_RUNS + budget.runs):
             inputs = rng.standard_normal(budget.input_shape).astype(np.float32)
-            worker.put("inputs", inputs)
-            reference.put(inputs)
             try:
-                reply = session.call("convolution", "conv2d", Stashed("inputs"), Stashed("filters"),
+                # The inputs travel inside the timed request: nothing of the student's runs with them untimed.
+                reply = session.call("convolution", "conv2d", inputs, Stashed("filters"),
                                      budget.stride, budget.padding, store_as="out", timeout=budget.call_timeout_s)
             except StudentError as error:
                 if error.kind == "timeout":
@@ -159,7 +157,7 @@ def measure_speed(session, budget=CONFIG.performance):
                         f"{budget.call_timeout_s:g} s. Replace Python loops over pixels and channels with NumPy "
                         "operations on whole arrays.") from None
                 raise
-            reference_time = reference.time_run()
+            reference_time = reference.time_run(inputs)
             try:
                 output = worker.fetch("out")
             except KeyError:            # conv2d returned something that cannot cross as an array
