@@ -229,3 +229,29 @@ def test_the_batch_gives_a_hung_submission_an_error_row(tmp_path):
     # not "up to date": the next run grades it again
     assert batch.up_to_date(out, "hangs", room / "hangs") is None
     assert batch.up_to_date(out, "flipped_kernel", room / "flipped_kernel") is not None
+
+
+# -- the grader's reply reader enforces its own limits (a worker the student edited cannot raise them) ------------
+
+def test_the_reply_reader_refuses_oversized_announcements_before_buffering():
+    import numpy as np
+    from autograder.sandbox.worker import MessageReader, ProtocolError, encode_message
+    reader = MessageReader()
+    reader.feed(encode_message({"ok": True}, [np.arange(6.0).reshape(2, 3)]))
+    header, arrays = reader.take()
+    assert header["ok"] and arrays[0].shape == (2, 3)
+    for header, frame_length, limits, refusal in (
+            ({"arrays": 10_000}, None, {}, "arrays must be 0 to 64"),
+            ({"arrays": 1}, 200 * 1024 * 1024, {}, "an array frame of 209715200 bytes"),
+            ({"arrays": 2}, 5000, dict(max_message_bytes=4096), "a message of more than 4096 bytes")):
+        reader = MessageReader(**limits)
+        data = json.dumps(header).encode()
+        reader.feed(len(data).to_bytes(8, "big") + data)
+        if frame_length:
+            reader.feed(frame_length.to_bytes(8, "big") + b"\x93NUMPY")    # announced, 6 bytes sent
+        with pytest.raises(ProtocolError, match=refusal):
+            reader.take()                                   # refused from the announcement, nothing waited for
+    reader = MessageReader(max_header_bytes=100)
+    reader.feed((10_000).to_bytes(8, "big"))
+    with pytest.raises(ProtocolError, match="header"):
+        reader.take()

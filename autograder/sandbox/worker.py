@@ -34,6 +34,12 @@ import numpy as np
 
 HEADER_BYTES = 8
 MAX_FRAME_BYTES = 256 * 1024 * 1024      # larger frames are a protocol error (protects the grader's memory)
+# What a MessageReader takes by default (the grader reads every reply with these; a student who edits the worker
+# cannot raise them). The largest real message is the performance layer's inputs or a wrong-shaped answer to it
+# (~13 MB); the worker's own reply cap stops far larger conv2d answers before they are sent.
+MAX_MESSAGE_BYTES = 64 * 1024 * 1024     # a whole message: header and array frames
+MAX_HEADER_BYTES = 16 * 1024 * 1024      # the JSON header (a 400k-element list returned as JSON is ~8 MB)
+MAX_ARRAYS = 64                           # array frames in one message
 MAX_NESTING = 32                          # deeper lists/dicts in a result do not cross
 REFUSED_DTYPE_KINDS = "OV"               # object and structured arrays never cross
 
@@ -82,32 +88,47 @@ def write_all(fd, data):
 
 
 class MessageReader:
-    """Assembles messages from bytes fed in any chunking: feed(data), then take() -> (header, arrays) or None."""
+    """Assembles messages from bytes fed in any chunking: feed(data), then take() -> (header, arrays) or None.
 
-    def __init__(self):
+    The limits are enforced here, by the reader, as soon as a frame's length is known (before its bytes are
+    buffered): a header over max_header_bytes, an array frame over max_frame_bytes, more than max_arrays arrays, or
+    a message over max_message_bytes in all raises ProtocolError.
+    """
+
+    def __init__(self, max_message_bytes=MAX_MESSAGE_BYTES, max_arrays=MAX_ARRAYS, max_frame_bytes=MAX_MESSAGE_BYTES,
+                 max_header_bytes=MAX_HEADER_BYTES):
+        self.max_message_bytes, self.max_arrays = max_message_bytes, max_arrays
+        self.max_frame_bytes, self.max_header_bytes = min(max_frame_bytes, MAX_FRAME_BYTES), max_header_bytes
         self.buffer = bytearray()
         self.header = None
         self.arrays = []
+        self.message_bytes = 0          # bytes of the message being assembled, frames announced so far
 
     def feed(self, data):
+        if len(self.buffer) + len(data) > 2 * self.max_message_bytes + HEADER_BYTES:
+            raise ProtocolError(f"more than {2 * self.max_message_bytes} bytes arrived without a complete message")
         self.buffer += data
 
-    def _next_frame(self):
+    def _next_frame(self, limit, what):
         if len(self.buffer) < HEADER_BYTES:
             return None
         length = int.from_bytes(self.buffer[:HEADER_BYTES], "big")
-        if length > MAX_FRAME_BYTES:
-            raise ProtocolError(f"a frame of {length} bytes is larger than allowed")
+        if length > limit:
+            raise ProtocolError(f"{what} of {length} bytes is larger than allowed ({limit})")
+        if self.message_bytes + HEADER_BYTES + length > self.max_message_bytes:
+            raise ProtocolError(f"a message of more than {self.max_message_bytes} bytes")
         if len(self.buffer) < HEADER_BYTES + length:
             return None
         frame = bytes(self.buffer[HEADER_BYTES:HEADER_BYTES + length])
         del self.buffer[:HEADER_BYTES + length]
+        self.message_bytes += HEADER_BYTES + length
         return frame
 
     def take(self):
         while True:
             if self.header is None:
-                frame = self._next_frame()
+                self.message_bytes = 0
+                frame = self._next_frame(self.max_header_bytes, "a message header")
                 if frame is None:
                     return None
                 try:
@@ -115,14 +136,14 @@ class MessageReader:
                 except ValueError:
                     raise ProtocolError("a message header is not JSON") from None
                 if not isinstance(header, dict) or not isinstance(header.get("arrays"), int) \
-                        or not 0 <= header["arrays"] <= 10_000:
-                    raise ProtocolError("a message header is malformed")
+                        or not 0 <= header["arrays"] <= self.max_arrays:
+                    raise ProtocolError(f"a message header is malformed (arrays must be 0 to {self.max_arrays})")
                 self.header, self.arrays = header, []
             if len(self.arrays) == self.header["arrays"]:
                 message = (self.header, self.arrays)
                 self.header, self.arrays = None, []
                 return message
-            frame = self._next_frame()
+            frame = self._next_frame(self.max_frame_bytes, "an array frame")
             if frame is None:
                 return None
             self.arrays.append(bytes_to_array(frame))
