@@ -11,6 +11,8 @@ VERBS = {  # verb: (module, function taking argv, what it does)
     "fixtures": ("autograder.fixtures", "main", "rebuild the grading fixtures with TensorFlow"),
     "selfcheck": ("autograder.selfcheck", "main", "data of the students' check.py (--check: only report)"),
     "verdicts": ("autograder.verdicts", "main", "grade the catalogue of correct, mistaken and attacking entries"),
+    "similarity": ("autograder.similarity", "main", "similarity report of a class's code (pairs, pages, summary)"),
+    "diff": ("autograder.regrade_diff", "main", "what changed between two gradings of a class (OLD_OUT NEW_OUT)"),
 }
 
 
