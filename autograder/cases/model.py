@@ -7,6 +7,7 @@ from gradescope_utils.autograder_utils.decorators import number, partial_credit,
 
 from autograder.cases import GradedCase
 from autograder.config import CONFIG
+from autograder.gradescope import leaderboard
 
 
 def accuracy_fraction(accuracy, check):
@@ -36,6 +37,7 @@ class Model(GradedCase):
         check = CONFIG.model
         predicted = self.predictions("logits")
         accuracy = float(np.mean(predicted == self.session.digits()["test_labels"]))
+        leaderboard.record(leaderboard.ACCURACY, accuracy)
         set_score(CONFIG.points.model_accuracy * accuracy_fraction(accuracy, check))
         losses = self.session.model_result()["losses"]
         self.say(f"After {check.epochs} calls of `train`, test accuracy **{accuracy:.1%}** (full points from "

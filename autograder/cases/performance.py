@@ -29,6 +29,7 @@ from threadpoolctl import threadpool_limits
 
 from autograder.cases import GradedCase
 from autograder.config import CONFIG
+from autograder.gradescope import leaderboard
 from autograder.reference import TIMING_ENVIRONMENT, reference_conv2d
 from autograder.sandbox import Stashed, StudentError
 
@@ -193,6 +194,7 @@ class Performance(GradedCase):
         self.assert_no_library_convolution()
         student, reference = np.median(speed.student_seconds), np.median(speed.reference_seconds)
         ratio = speed_ratio(speed)
+        leaderboard.record(leaderboard.RATIO, ratio)
         set_score(CONFIG.points.performance * score_fraction(ratio, budget.tiers))
         runs = (f"medians of {len(speed.student_seconds)} runs" if len(speed.student_seconds) > 1
                 else "one run: far too slow for more")
