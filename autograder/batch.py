@@ -521,8 +521,15 @@ def main(argv=None):
     parser.add_argument("--shard", help="grade only shard I of N (e.g. 2/4), for splitting a class over machines")
     parser.add_argument("--time-limit", type=float, default=TIME_LIMIT_S,
                         help=f"wall-clock seconds one submission may take (default {TIME_LIMIT_S}); past it, an error row")
+    parser.add_argument("--similarity", action="store_true",
+                        help="then write the similarity report (python -m autograder similarity) into OUT")
+    parser.add_argument("--compare", metavar="OLD_OUT",
+                        help="then show what changed against an earlier grading (python -m autograder diff)")
     args = parser.parse_args(argv)
     os.umask(0o027)     # results, grades.csv and the summary: readable by the grader's group, never by the sandbox user
+    if args.compare:    # read first: OLD_OUT may be OUT itself (a regrade with --force)
+        from autograder import regrade_diff
+        before = regrade_diff.load_folder(args.compare)
     try:
         results = grade_all(args.paths, args.out, jobs=args.jobs, force=args.force, shard=args.shard,
                             time_limit=args.time_limit)
@@ -533,6 +540,12 @@ def main(argv=None):
     print(table(results))
     print(f"\n{len(results)} submissions; results in {args.out}/<name>/results.json, {args.out}/grades.csv, "
           f"{args.out}/summary.md")
+    if args.similarity:
+        from autograder import similarity
+        similarity.main([*map(str, args.paths), "--out", str(args.out)])
+    if args.compare:
+        text, _ = regrade_diff.markdown(args.compare, args.out, before, regrade_diff.load_folder(args.out))
+        print("\n" + text)
     return 0
 
 

@@ -69,3 +69,21 @@ def test_unchanged_gradings_report_nothing_changed(tmp_path):
     text, changed = regrade_diff.markdown("a", "b", regrade_diff.load_folder(tmp_path / "a"),
                                           regrade_diff.load_folder(tmp_path / "b"))
     assert not changed and "0 of 1 submissions changed" in text and "## Changed" not in text
+
+
+def test_grade_with_compare_and_similarity(tmp_path):
+    """grade --compare OLD_OUT (here OUT itself, regraded with --force) and --similarity, on two real submissions."""
+    for name in ("one", "two"):
+        (tmp_path / "class" / name).mkdir(parents=True)
+        (tmp_path / "class" / name / "convolution.py").write_text(
+            (ROOT / "tests" / "catalogue" / "correct" / "window_einsum" / "convolution.py").read_text())
+    out = tmp_path / "out"
+    grade = [sys.executable, "-m", "autograder", "grade", str(tmp_path / "class"), "--out", str(out), "--jobs", "1"]
+    first = subprocess.run(grade, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert first.returncode == 0, first.stderr
+    (tmp_path / "class" / "two" / "convolution.py").write_text("import numpy as np\n")
+    again = subprocess.run(grade + ["--compare", str(out), "--similarity"], cwd=ROOT, capture_output=True, text=True,
+                           timeout=300)
+    assert again.returncode == 0, again.stderr
+    assert "1 of 2 submissions changed (0 up, 1 down)" in again.stdout and "### two:" in again.stdout
+    assert (out / "similarity.csv").exists() and "## Similarity" in (out / "summary.md").read_text()
