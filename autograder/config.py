@@ -10,8 +10,10 @@ from dataclasses import dataclass, field
 class Points:
     output_size: float = 10
     conv2d_shapes: float = 10        # public cases: is the output shape right?
-    conv2d_values: float = 30        # public cases: are the values right?
+    conv2d_values: float = 25        # public cases: are the values right?
     conv2d_hidden: float = 20        # hidden cases (other seeds and shapes), shapes and values together
+    conv2d_forms: float = 5          # argument forms: strides int / [s] / [s_h, s_w] / [1, s_h, s_w, 1], explicit
+                                     # padding, integer and float64 inputs (5 of the values part's former 30)
     performance: float = 10
     model_accuracy: float = 15
     model_own_conv: float = 5        # is_testing=True (the student's conv2d) agrees with the tf.nn.conv2d path
@@ -74,6 +76,12 @@ class Config:
     sandbox: SandboxLimits = field(default_factory=SandboxLimits)
     # Gradescope visibility of the hidden conv2d cases: "hidden", "after_due_date", "after_published" or "visible".
     hidden_visibility: str = "after_published"
+    # The strides form in which the parts that score the convolution (2.2-2.4, 3.1) call conv2d, with padding
+    # "SAME"/"VALID" and float32 arrays (explicit padding is added to the inputs by the grader): "nhwc"
+    # [1, s_h, s_w, 1] (tf.nn.conv2d's docs and the course's stencil), "pair" [s_h, s_w], "single" [s] or "int"
+    # (these two fall back to [s_h, s_w] when s_h != s_w). A case that raises or is wrong in it is tried in the
+    # other forms, and counts if one gives the right output; part 2.5 scores the forms themselves.
+    canonical_strides: str = "nhwc"
     public_seed: int = 2024
     hidden_seed: int = 8191
     digits_split_seed: int = 0       # the deterministic train/test split of the digits set

@@ -157,6 +157,7 @@ class ConvCase:
     expected: np.ndarray     # tf.nn.conv2d's output [batch, out_height, out_width, out_channels]
     description: str         # e.g. "inputs (3, 7, 5, 4) float32, filters (2, 3, 4, 5), strides [1, 2], VALID"
     exposes: tuple = ()      # names of the known mistakes (mistakes.py) whose output differs on this case
+    given: Any = None        # for a case in the grader's canonical form (forms.canonical_case): the fixture as built
 
 
 # ---------------------------------------------------------------------------------------------------- loading

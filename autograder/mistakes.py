@@ -149,6 +149,54 @@ def same_as_valid_plus_border(inputs, filters, strides, padding):
     return np.pad(valid, [(0, 0), border[0], border[1], (0, 0)])
 
 
+def _tf_same_pads(size, filter_size, stride):
+    out = -(-size // stride)
+    total = max(0, (out - 1) * stride + filter_size - size)
+    return total // 2, total - total // 2
+
+
+def _pixel_pads(inputs, filters, strides, padding):
+    """[(0, 0), (top, bottom), (left, right), (0, 0)] as tf.nn.conv2d pads."""
+    if padding == "VALID":
+        return [(0, 0)] * 4
+    if padding == "SAME":
+        stride_h, stride_w = _stride_pair(strides)
+        return [(0, 0), _tf_same_pads(inputs.shape[1], filters.shape[0], stride_h),
+                _tf_same_pads(inputs.shape[2], filters.shape[1], stride_w), (0, 0)]
+    return [tuple(int(p) for p in pair) for pair in padding]
+
+
+def edge_padding(inputs, filters, strides, padding):
+    """TensorFlow's pad amounts, but filled by repeating the border pixels (np.pad(mode="edge")), not zeros."""
+    pads = _pixel_pads(inputs, filters, strides, padding)
+    if not any(any(pair) for pair in pads) or min(inputs.shape[1:3]) == 0:
+        return reference_conv2d(inputs, filters, strides, padding)
+    return reference_conv2d(np.pad(inputs, pads, mode="edge"), filters, strides, "VALID")
+
+
+def loops_over_unpadded_extent(inputs, filters, strides, padding):
+    """The right output size and the input padded right, but the window positions run over the UNPADDED input
+    (range(0, in - k + 1, s)): only the first ceil((in - k + 1) / s) rows and columns are filled, the rest stay 0."""
+    correct = reference_conv2d(inputs, filters, strides, padding)
+    stride_h, stride_w = _stride_pair(strides)
+    rows = max(0, -(-(inputs.shape[1] - filters.shape[0] + 1) // stride_h))
+    columns = max(0, -(-(inputs.shape[2] - filters.shape[1] + 1) // stride_w))
+    if rows == 0 or columns == 0:   # nothing filled: an all-zero answer is no evidence of this mistake
+        return correct
+    out = np.zeros_like(correct)
+    out[:, :rows, :columns] = correct[:, :rows, :columns]
+    return out
+
+
+def window_ignores_stride(inputs, filters, strides, padding):
+    """The right output size and padding, but output (i, j) takes the window at row i, column j of the padded input
+    instead of row i*s_h, column j*s_w."""
+    correct = reference_conv2d(inputs, filters, strides, padding)
+    padded = np.pad(inputs, _pixel_pads(inputs, filters, strides, padding))
+    every = reference_conv2d(padded, filters, 1, "VALID")
+    return every[:, :correct.shape[1], :correct.shape[2]]
+
+
 # Checked in this order by `diagnose`; the first that explains the student's output is named.
 MISTAKES = (
     Mistake(
@@ -159,8 +207,10 @@ MISTAKES = (
         symmetric_same_padding),
     Mistake(
         "padding_ignored",
-        "Your output matches VALID where SAME was asked: no zeros were added. With SAME, pad the input so that "
-        "the output has ceil(in/s) rows and columns (lecture: padding).",
+        "Your SAME output equals VALID's, in size and values: the window slid over the input as if no zeros had "
+        "been added (or the padded copy was not the one used). With SAME the window slides over the input padded "
+        "with pad_total = max(0, (out-1)*s + k - in) zeros, so that the output has ceil(in/s) rows and columns "
+        "(lecture: padding).",
         padding_ignored),
     Mistake(
         "flipped_kernel",
@@ -179,7 +229,7 @@ MISTAKES = (
         first_input_channel_only),
     Mistake(
         "last_input_channel_only",
-        "Your output matches the last input channel only: the channel loop overwrites (=) instead of "
+        "Your output matches the last input channel only, as when the channel loop overwrites (=) instead of "
         "accumulating (+=). Each output value sums over all input channels.",
         last_input_channel_only),
     Mistake(
@@ -189,8 +239,8 @@ MISTAKES = (
         integer_output_buffer),
     Mistake(
         "stride_ignored",
-        "Your output matches stride 1: the stride was ignored. The window moves s_h rows and s_w columns at a "
-        "time, so out = ceil((in - k + 1) / s) for VALID and ceil(in / s) for SAME.",
+        "Your output matches stride 1 (its size and values): the stride was not used. The window moves s_h rows "
+        "and s_w columns at a time, so out = ceil((in - k + 1) / s) for VALID and ceil(in / s) for SAME.",
         stride_ignored),
     Mistake(
         "stride_before_padding",
@@ -209,8 +259,9 @@ MISTAKES = (
         valid_off_by_one),
     Mistake(
         "output_height_width_swapped",
-        "Your values are right but stored transposed: your output is [batch, width, height, channels]. "
-        "tf.nn.conv2d returns [batch, out_height, out_width, out_channels]: out[b, i, j] is row i, column j.",
+        "Your output is transposed: rows and columns swapped, as when the output is filled as out[:, j, i] or the "
+        "window is taken at [x, y] (column first) instead of [row, column]. tf.nn.conv2d returns [batch, "
+        "out_height, out_width, out_channels]: out[b, i, j] is the window at row i*s_h, column j*s_w.",
         output_height_width_swapped),
     Mistake(
         "first_batch_item_only",
@@ -218,17 +269,53 @@ MISTAKES = (
         "batch's images (axis 0 of inputs) with the filters.",
         first_batch_item_only),
     Mistake(
+        "loops_over_unpadded_extent",
+        "Your SAME output has the right size, but only its first ceil((in - k + 1) / s) rows and columns are "
+        "filled and the rest are 0: the window positions run over the unpadded input (range(0, in - k + 1, s)). "
+        "Loop over every output position i, j and take the window at row i*s_h, column j*s_w of the padded input.",
+        loops_over_unpadded_extent),
+    Mistake(
         "same_as_valid_plus_border",
-        "Your SAME output is the VALID output with a border of zeros around it. SAME pads the INPUT with zeros "
-        "before sliding the filter, so the border values are sums over the image's edge pixels, not zeros.",
+        "Your SAME output is the VALID output with a border of zeros around it: the border values were never "
+        "computed. They are sums over the zero-padded input's edge pixels: compute every output position of the "
+        "padded input (pad_total // 2 zeros at the top/left, the rest at the bottom/right), not only the VALID "
+        "ones.",
         same_as_valid_plus_border),
+    Mistake(
+        "edge_padding",
+        "Your padding repeats the image's border pixels (like np.pad(..., mode='edge')); tf.nn.conv2d pads with "
+        "zeros: np.pad's default mode='constant' (lecture: zero padding).",
+        edge_padding),
+    Mistake(
+        "window_ignores_stride",
+        "Your output has the right size, but output (i, j) uses the window at row i, column j: the window start "
+        "ignores the stride. Take the window at row i*s_h, column j*s_w of the padded input.",
+        window_ignores_stride),
 )
+
+# Diagnoses of the argument forms (part 2.5), named like the mistakes above; they compute nothing.
+FORM_DIAGNOSES = {
+    "strides_four_element_only":
+        "Your conv2d reads strides as [1, s_h, s_w, 1] only (e.g. strides[1] and strides[2]): an int s, [s] and "
+        "[s_h, s_w] raise or give another answer. tf.nn.conv2d accepts all four forms: turn strides into (s_h, s_w) "
+        "first by its length (an int s or [s]: s_h = s_w = s; [s_h, s_w]; [1, s_h, s_w, 1]).",
+    "strides_pair_only":
+        "Your conv2d reads strides as [s_h, s_w] only (e.g. strides[0] and strides[1]): [1, s_h, s_w, 1] is then "
+        "read as s_h = 1, s_w = s_h, and an int s or [s] raise or give another answer. tf.nn.conv2d accepts all four "
+        "forms: turn strides into (s_h, s_w) first by its length (an int s or [s]: s_h = s_w = s; [s_h, s_w]; "
+        "[1, s_h, s_w, 1]).",
+}
 MISTAKES_BY_NAME = {mistake.name: mistake for mistake in MISTAKES}
+DIAGNOSIS_NAMES = set(MISTAKES_BY_NAME) | set(FORM_DIAGNOSES)
 
 
-def _same_values(first, second, tolerance):
+def same_values(first, second, tolerance=CONFIG.tolerance):
     """Same shape and allclose within the grading tolerance."""
+    first, second = np.asarray(first), np.asarray(second)
     return first.shape == second.shape and np.allclose(first, second, rtol=tolerance.rtol, atol=tolerance.atol)
+
+
+_same_values = same_values
 
 
 def diagnose(case, student_output, tolerance=CONFIG.tolerance) -> Optional[Mistake]:

@@ -5,12 +5,54 @@ ends and cannot tell the student's failure from the grader's own bug. Here every
 failed assertion or a `StudentError` costs the student that test with its message; any other exception is the
 grader's fault, scored 0 with a neutral message and its traceback kept for the instructor; the next test runs anyway.
 """
+import re
 import time
 import traceback
 import unittest
 
 from autograder.results import TestResult
 from autograder.sandbox import IsolationUnavailable, StudentError
+
+ANSI_ESCAPE = re.compile(r"\x1b(?:\[[0-9;?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])")
+FRAME = re.compile(r'^  File "(?P<file>[^"]*)", line (?P<line>\d+), in (?P<function>.*)$')
+MAX_SUMMARY_CHARS = 600
+
+
+def strip_ansi(text):
+    """Text without ANSI escape codes (terminal colours, Keras' bold): they would reach results.json raw."""
+    return ANSI_ESCAPE.sub("", text)
+
+
+def error_summary(message):
+    """The one format every part uses for an error the student's code raised, from the worker's text (root cause's
+    'Type: message', then frames in the student's files, innermost last; see sandbox/worker.student_error_text):
+    `IndexError: list index out of range` at convolution.py, line 12 (`sh, sw = strides[1], strides[2]`)."""
+    lines = strip_ansi(message).splitlines() or [""]
+    headline = lines[0].strip()
+    if len(headline) > MAX_SUMMARY_CHARS:
+        headline = headline[:MAX_SUMMARY_CHARS] + " ..."
+    text = f"`{headline.replace('`', chr(39))}`"
+    frames = []
+    for number, line in enumerate(lines):
+        match = FRAME.match(line)
+        if match:
+            code = lines[number + 1].strip() if number + 1 < len(lines) and lines[number + 1].startswith("    ") else ""
+            frames.append((match["file"], match["line"], code))
+    if frames:
+        file_name, line, code = frames[-1]
+        text += f" at {file_name}, line {line}" + (f" (`{code.replace('`', chr(39))[:200]}`)" if code else "")
+    then = [line for line in lines[1:] if line.startswith("(then: ")]
+    if then:
+        text += f" {then[-1][:MAX_SUMMARY_CHARS]}"
+    return text
+
+
+def student_error_message(error):
+    """What the student is told about a StudentError: an exception in the common format, anything else as said."""
+    if error.kind == "exception":
+        return f"Your code raised {error_summary(error.message)}."
+    return strip_ansi(error.message)
+
 
 GRADER_FAULT = ("The autograder failed while checking this part. This is not your fault; your instructor has the "
                 "details and will look at it.")
@@ -52,7 +94,7 @@ def run_test(case_class, name, session):
     except AssertionError as error:
         failure = str(error)
     except StudentError as error:
-        failure = error.message
+        failure = student_error_message(error)
     except IsolationUnavailable:
         raise                       # nothing of any student may run: the caller stops and says why
     except Exception:
@@ -66,7 +108,7 @@ def run_test(case_class, name, session):
     result = blank_result(function, name)
     result.score = round(min(max(float(score), 0.0), max_score), 4)
     result.status = "passed" if failure is None and result.score >= max_score else "failed"
-    result.output = "\n\n".join(test.feedback + ([failure] if failure else []))
+    result.output = strip_ansi("\n\n".join(test.feedback + ([failure] if failure else [])))
     result.seconds = round(time.monotonic() - started, 3)
     return result, log
 

@@ -1,23 +1,47 @@
 """Part 2: conv2d against outputs tf.nn.conv2d produced ahead of time, on public and hidden cases.
 
+The parts that score the convolution (2.2-2.4) call conv2d in one canonical form (config.canonical_strides, padding
+"SAME"/"VALID", float32; see autograder/forms.py), and count a case right when another strides form tf.nn.conv2d
+accepts gives the right output; part 2.5 scores the argument forms themselves.
+
 Public cases may be shown to the student in full (shapes, stride, padding, the first wrong value); hidden cases are
 only ever counted, and at most the name of a known mistake is said about them.
+
+A "likely mistake" is named only when it explains most of the failing cases: at least half of them and at least
+HEADLINE_MIN_CASES (the README says so); otherwise the feedback says that no known mistake explains them.
 """
 from collections import Counter
 
 import numpy as np
 from gradescope_utils.autograder_utils.decorators import number, partial_credit, visibility, weight
 
+from autograder import forms
 from autograder.cases import GradedCase
 from autograder.config import CONFIG
-from autograder.mistakes import diagnose
+from autograder.mistakes import FORM_DIAGNOSES, diagnose, same_values
 
 PRINTED_CHARS = 2000
+HEADLINE_MIN_CASES = 3           # a likely mistake must explain at least this many failing cases...
+HEADLINE_MIN_SHARE = 0.5         # ...and at least this share of them
 
 
-def case_text(case):
-    return (f"inputs {tuple(case.inputs.shape)} ({case.inputs.dtype}), filters {tuple(case.filters.shape)}, "
-            f"strides {case.strides}, padding {case.padding!r}")
+def case_text(case, strides=None, inputs=None, padding=None):
+    """The call as the student's conv2d received it."""
+    inputs = case.inputs if inputs is None else inputs
+    padding = case.padding if padding is None else padding
+    note = forms.given_note(case) if inputs is case.inputs and padding is case.padding else ""
+    return (f"inputs {tuple(inputs.shape)} ({inputs.dtype}), filters {tuple(case.filters.shape)}, "
+            f"strides {case.strides if strides is None else strides}, padding {padding!r}{note}")
+
+
+def headline(mistakes, failing):
+    """(mistake, count) when the most common known mistake explains most of the `failing` cases, else None."""
+    if not mistakes:
+        return None
+    mistake, count = mistakes.most_common(1)[0]
+    if count >= HEADLINE_MIN_CASES and count >= HEADLINE_MIN_SHARE * failing:
+        return mistake, count
+    return None
 
 
 def shape_problem(case, outcome):
@@ -65,14 +89,26 @@ class ConvScoring(GradedCase):
         right = len(cases) - len(failures)
         set_score(points * right / len(cases))
         self.say(f"{right} of {len(cases)} cases right.")
+        rescued = [outcome for outcome in outcomes if outcome.canonical is not None]
+        if rescued:
+            used = sorted({forms.FORM_TEXT[outcome.form] for outcome in rescued})
+            self.say(f"{len(rescued)} of these cases {'was' if len(rescued) == 1 else 'were'} wrong or raised with "
+                     f"strides as {forms.FORM_TEXT[rescued[0].canonical.form]} and right with strides as "
+                     f"{' or '.join(used)}: counted right here, because the convolution is right. Part 2.5 checks "
+                     "the argument forms tf.nn.conv2d accepts.")
         if not failures:
             return
         mistakes = Counter(m for case, outcome, _ in failures
                            if outcome.output is not None and (m := diagnose(case, outcome.output)))
-        if mistakes:
-            mistake, count = mistakes.most_common(1)[0]
+        named = headline(mistakes, len(failures))
+        if named:
+            mistake, count = named
             self.session.note_diagnosis(mistake.name)
-            self.say(f"**Likely mistake** ({count} of the failing cases match it): {mistake.explanation}")
+            self.say(f"**Likely mistake** ({count} of the {len(failures)} failing cases match it): "
+                     f"{mistake.explanation}")
+        elif mistakes:
+            self.say(f"No known mistake explains most of the {len(failures)} failing cases (a mistake is named when "
+                     f"it explains at least half of them and at least {HEADLINE_MIN_CASES}).")
         problems = {problem for _, _, problem in failures}
         # Text that hidden cases produced is shown only if a public case produced it too: the student's code could
         # otherwise put hidden inputs into an exception message.
@@ -122,3 +158,114 @@ class Conv2DHidden(ConvScoring):
         """conv2d: shapes and values (hidden cases)"""
         check = lambda case, outcome: value_problem(case, outcome, CONFIG.tolerance)
         self.score_cases("hidden", check, CONFIG.points.conv2d_hidden, set_score, show_details=False)
+
+
+# Part 2.5: each argument form tf.nn.conv2d accepts, on a few public cases.
+STRIDE_FORM_CASES = 3
+
+
+def form_checks(cases):
+    """[(form name, student-facing label, [(case index, strides or None, inputs or None, padding or None)])]: the
+    calls of part 2.5. None means: as the case is (canonical), or strides in the form the student's conv2d works with.
+    """
+    plain = [(index, case) for index, case in enumerate(cases)
+             if isinstance(case.given.padding, str) and case.given.inputs.dtype == np.float32
+             and case.expected.size]
+
+    def pick(predicate):
+        chosen = [(index, case) for index, case in plain if predicate(forms.stride_pair(case.strides))]
+        # strides > 1 first (a stride of 1 reads the same in most conventions), then the smallest cases
+        chosen.sort(key=lambda item: (forms.stride_pair(item[1].strides) == (1, 1), item[1].inputs.size))
+        return chosen[:STRIDE_FORM_CASES - 1] + [item for item in chosen if
+                                                 forms.stride_pair(item[1].strides) == (1, 1)][:1]
+
+    checks = []
+    for form in ("int", "single", "pair", "nhwc"):
+        square = form in ("int", "single")
+        chosen = pick(lambda pair: pair[0] == pair[1] or not square)
+        if form == "pair":       # unequal strides where possible
+            unequal = [item for item in plain if len(set(forms.stride_pair(item[1].strides))) == 2][:1]
+            chosen = unequal + [item for item in chosen if item not in unequal][:STRIDE_FORM_CASES - 1]
+        calls = [(index, forms.stride_argument(forms.stride_pair(case.strides), form), None, None)
+                 for index, case in chosen]
+        checks.append((form, f"strides as {forms.FORM_TEXT[form]}", calls))
+    explicit = [(index, None, case.given.inputs.astype(np.float32), case.given.padding)
+                for index, case in enumerate(cases) if not isinstance(case.given.padding, str)]
+    checks.append(("explicit", "explicit padding [[0, 0], [top, bottom], [left, right], [0, 0]]",
+                   explicit[:STRIDE_FORM_CASES]))
+    for dtype, label in (("int32", "int32 inputs and filters"), ("float64", "float64 inputs and filters")):
+        typed = [(index, None, case.given.inputs, case.given.padding) for index, case in enumerate(cases)
+                 if case.given.inputs.dtype == dtype and isinstance(case.given.padding, str)]
+        checks.append((dtype, label, typed[:STRIDE_FORM_CASES]))
+    return checks
+
+
+class ArgumentForms(GradedCase):
+    """Runs with the public cases (before the hidden ones): everything it shows comes from public inputs."""
+
+    @partial_credit(CONFIG.points.conv2d_forms)
+    @number("2.5")
+    def test_argument_forms(self, set_score=None):
+        """conv2d: the argument forms tf.nn.conv2d accepts (public cases)"""
+        session = self.session
+        cases = session.conv_cases("public")
+        outcomes = session.conv_outcomes("public")
+        if self.forbidden_message():
+            set_score(0)
+            self.say(self.forbidden_message())
+            return
+        results = []                 # (form, label, verdict "accepted"|"rejected"|"unchecked", detail)
+        for form, label, calls in form_checks(cases):
+            verdict, detail = "unchecked", ""
+            for index, strides, inputs, padding in calls:
+                case, scored = cases[index], outcomes[index]
+                if scored.output is None:
+                    continue         # raised in every form: says nothing about this form
+                if strides is None:
+                    strides = session.stride_argument(forms.stride_pair(case.strides))
+                if inputs is not None and case.given.inputs.dtype != np.float32:
+                    filters = case.given.filters
+                else:
+                    filters = None
+                outcome = session.call_conv(case if filters is None else _with_filters(case, filters), strides,
+                                            inputs=inputs, padding=padding)
+                if outcome.output is not None and (same_values(outcome.output, case.expected, CONFIG.tolerance)
+                                                   or same_values(outcome.output, scored.output, CONFIG.tolerance)):
+                    verdict = "accepted" if verdict != "rejected" else verdict
+                    continue
+                why = outcome.problem or (
+                    f"your output has shape {tuple(outcome.output.shape)}, expected {tuple(case.expected.shape)}"
+                    if outcome.output.shape != case.expected.shape else
+                    "the values differ from your answer to the same case in the form that works")
+                shown = case_text(case, strides=strides, inputs=inputs if inputs is not None else case.inputs,
+                                  padding=padding if padding is not None else case.padding)
+                verdict, detail = "rejected", f"{shown}: {why}"
+                break
+            results.append((form, label, verdict, detail))
+        accepted = [label for _, label, verdict, _ in results if verdict == "accepted"]
+        set_score(CONFIG.points.conv2d_forms * len(accepted) / len(results))
+        self.say(f"{len(accepted)} of {len(results)} argument forms work with your conv2d.")
+        lines = []
+        for _, label, verdict, detail in results:
+            if verdict == "accepted":
+                lines.append(f"- {label}: right")
+            elif verdict == "rejected":
+                lines.append(f"- {label}: **rejected**: {detail}")
+            else:
+                lines.append(f"- {label}: not shown (your conv2d gave no output on these cases in any form)")
+        self.say("\n".join(lines))
+        verdicts = {form: verdict for form, _, verdict, _ in results}
+        strides_ok = [form for form in ("int", "single", "pair", "nhwc") if verdicts[form] == "accepted"]
+        diagnosis = None
+        if strides_ok == ["nhwc"]:
+            diagnosis = "strides_four_element_only"
+        elif strides_ok == ["pair"]:
+            diagnosis = "strides_pair_only"
+        if diagnosis:
+            session.note_diagnosis(diagnosis)
+            self.say(f"**Likely mistake**: {FORM_DIAGNOSES[diagnosis]}")
+
+
+def _with_filters(case, filters):
+    from dataclasses import replace
+    return replace(case, filters=filters)

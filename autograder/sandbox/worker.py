@@ -26,6 +26,7 @@ import functools
 import io
 import json
 import os
+import re
 import sys
 import time
 import traceback
@@ -337,24 +338,66 @@ class ArmOnImport:
 # ---------------------------------------------------------------------------------------------------------------
 
 MAX_MESSAGE_CHARS = 4000
+MAX_CHAIN = 16
+ANSI_ESCAPE = re.compile(r"\x1b(?:\[[0-9;?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])")
+
+
+def _exception_text(error):
+    """'ValueError: message' on one line, without ANSI escape codes (Keras makes its messages bold)."""
+    try:
+        message = str(error)
+    except Exception:
+        message = "<message could not be printed>"
+    message = " ".join(ANSI_ESCAPE.sub("", message).split())
+    if len(message) > MAX_MESSAGE_CHARS:
+        message = message[:MAX_MESSAGE_CHARS] + " ..."
+    return f"{type(error).__name__}: {message}" if message else type(error).__name__
+
+
+def _cause_chain(error):
+    """error and what caused it, outermost first: __cause__, else __context__. A suppressed context (`raise ... from
+    None`) is followed only when the outer exception repeats its message: a wrapper such as Keras' "Exception
+    encountered when calling Layer.call()", not a student's own message."""
+    chain = [error]
+    while len(chain) < MAX_CHAIN:
+        current = chain[-1]
+        inner = current.__cause__
+        if inner is None and current.__context__ is not None:
+            inner = current.__context__
+            if current.__suppress_context__:
+                try:
+                    repeated = str(inner) and str(inner) in str(current)
+                except Exception:
+                    repeated = False
+                inner = inner if repeated else None
+        if inner is None or any(inner is seen for seen in chain):
+            break
+        chain.append(inner)
+    return chain
 
 
 def student_error_text(error):
-    """'ValueError: message' plus the traceback frames that lie in the student's own files (relative names)."""
-    try:
-        message = f"{type(error).__name__}: {error}"
-    except Exception:
-        message = f"{type(error).__name__}: <message could not be printed>"
-    if len(message) > MAX_MESSAGE_CHARS:
-        message = message[:MAX_MESSAGE_CHARS] + " ..."
+    """The root cause as 'ValueError: message' (one line, no ANSI codes), then the traceback frames of the root cause
+    that lie in the student's own files (relative names), the innermost last; then '(then: ...)' when the student's
+    code raised another error about it."""
+    chain = _cause_chain(error)
+    root = chain[-1]
+    lines = [_exception_text(root)]
     scratch = os.path.realpath(os.getcwd()) + os.sep
-    frames = [frame for frame in traceback.extract_tb(error.__traceback__)
-              if os.path.realpath(frame.filename).startswith(scratch)]
-    lines = [message]
+    for candidate in reversed(chain):       # the root's frames; if it has none in the student's files, the next one's
+        frames = [frame for frame in traceback.extract_tb(candidate.__traceback__)
+                  if os.path.realpath(frame.filename).startswith(scratch)]
+        if frames:
+            break
     for frame in frames[-8:]:
         lines.append(f'  File "{os.path.relpath(frame.filename, scratch)}", line {frame.lineno}, in {frame.name}')
         if frame.line:
-            lines.append(f"    {frame.line}")
+            lines.append(f"    {ANSI_ESCAPE.sub('', frame.line)}")
+    if len(chain) > 1:
+        outer = _exception_text(error)
+        root_message = lines[0].partition(": ")[2]
+        if not root_message or root_message not in outer:
+            lines.append(f"(then: {outer})")
     return "\n".join(lines)
 
 
