@@ -5,7 +5,8 @@
 tests/catalogue/<kind>/<entry>/ holds a submission (convolution.py, and assignment.py where the model matters) and
 verdict.json, what the grader must decide about it:
 
-    kind        "correct" | "mistake" | "attack"
+    kind        "correct" | "mistake" | "attack" | "style" (styles/: the ways real students write conv2d, from
+                issue 11's survey of public course files; judged on their own row)
     about       one line: what the entry does
     full        test numbers that must get full marks            e.g. ["2.2", "2.3", "2.4", "3.1"]
     lose        test numbers that must lose points (score < max)
@@ -21,9 +22,10 @@ verdict.json, what the grader must decide about it:
     alone       grade it on its own, not next to other entries (fork and memory attacks share the sandbox user's
                 process limit with everyone)
 
-The report: correct implementations accepted, mistakes caught, mistakes correctly named, attacks defeated, grader
-failures; then that a correct entry still gets full marks after all attacks (the batch is intact), and that grading
-the solution and three entries five times gives identical scores.
+The report: correct implementations accepted, mistakes caught, mistakes correctly named, attacks defeated, real-world
+styles judged as their verdict says (scores, named diagnosis), grader failures; then that a correct entry still gets
+full marks after all attacks (the batch is intact), and that grading the solution and three entries five times gives
+identical scores.
 """
 import argparse
 import json
@@ -43,8 +45,9 @@ from autograder.sandbox import isolation
 ROOT = Path(__file__).resolve().parent.parent
 CATALOGUE = ROOT / "tests" / "catalogue"
 SOLUTION = ROOT / "solution"
-KINDS = {"correct": "correct", "mistakes": "mistake", "attacks": "attack"}
-GOALS = {"correct accepted": 1.0, "mistakes caught": 1.0, "mistakes correctly named": 0.9, "attacks defeated": 1.0}
+KINDS = {"correct": "correct", "mistakes": "mistake", "attacks": "attack", "styles": "style"}
+GOALS = {"correct accepted": 1.0, "mistakes caught": 1.0, "mistakes correctly named": 0.9, "attacks defeated": 1.0,
+         "styles judged as expected": 1.0}
 DETERMINISM_ENTRIES = ("correct/window_einsum", "mistakes/flipped_kernel", "attacks/infinite_loop")
 CANARY = "correct/im2col_one_matmul"
 REPEATS = 5
@@ -79,7 +82,7 @@ class Judgement:
 
 
 def load_catalogue(root=CATALOGUE, only=()):
-    """Every entry under root/<correct|mistakes|attacks>/<name>/ with a verdict.json, sorted by name."""
+    """Every entry under root/<correct|mistakes|attacks|styles>/<name>/ with a verdict.json, sorted by name."""
     entries = []
     for folder, kind in KINDS.items():
         for path in sorted((Path(root) / folder).glob("*/verdict.json")):
@@ -251,6 +254,7 @@ def rates(judgements):
             p.startswith("diagnosis") for p in j.problems) and not j.grader_failure)),
         "mistakes correctly named": (sum(1 for j in named if j.named), len(named)),
         "attacks defeated": count("attack", lambda j: j.as_expected),
+        "styles judged as expected": count("style", lambda j: j.as_expected),
         "grader failures": (sum(1 for j in judgements if j.grader_failure), len(judgements)),
     }
 

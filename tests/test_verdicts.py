@@ -8,7 +8,7 @@ import json
 import pytest
 
 from autograder import verdicts
-from autograder.mistakes import MISTAKES_BY_NAME
+from autograder.mistakes import DIAGNOSIS_NAMES
 
 ENTRIES = verdicts.load_catalogue()
 
@@ -16,6 +16,7 @@ ENTRIES = verdicts.load_catalogue()
 def test_catalogue_is_complete_and_well_formed():
     kinds = [entry.kind for entry in ENTRIES]
     assert kinds.count("correct") >= 6 and kinds.count("mistake") >= 15 and kinds.count("attack") >= 20
+    assert kinds.count("style") >= 15       # issue 11: the ways real students write conv2d
     allowed = {"kind", "about", "full", "lose", "zero", "diagnosis", "flags", "max_score", "probes", "alone",
                "heartbeat", "port"}
     for entry in ENTRIES:
@@ -24,7 +25,7 @@ def test_catalogue_is_complete_and_well_formed():
         assert entry.verdict.get("about"), entry.name
         assert entry.verdict.get("full") or entry.verdict.get("lose") or entry.verdict.get("zero"), entry.name
         if entry.verdict.get("diagnosis"):
-            assert entry.verdict["diagnosis"] in MISTAKES_BY_NAME, entry.name
+            assert entry.verdict["diagnosis"] in DIAGNOSIS_NAMES, entry.name
     named = [entry for entry in ENTRIES if entry.kind == "mistake" and entry.verdict.get("diagnosis")]
     assert len(named) >= 12
 
@@ -58,6 +59,11 @@ def test_every_attack_gains_nothing_and_the_grader_survives(judgements):
     assert not failures(judgements, "attack")
     assert verdicts.rates(judgements)["grader failures"][0] == 0
     assert verdicts.goals_met(verdicts.rates(judgements))
+
+
+@pytest.mark.slow
+def test_every_real_world_style_is_judged_as_its_verdict_says(judgements):
+    assert not failures(judgements, "style")
 
 
 @pytest.mark.slow
