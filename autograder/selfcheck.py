@@ -4,7 +4,8 @@ The self-check must run where students are: without this package, the hidden fix
 what it needs is written, ahead of time, into `solution/check_cases.npz` (and copied into stencil/ like every other
 file of solution/):
 
-- the public conv2d cases exactly as graded (autograder/fixtures/public.npz) and the public conv_output_size cases;
+- the public conv2d cases exactly as graded: in the grader's canonical form (autograder/forms.py; strides
+  [1, s_h, s_w, 1], padding SAME/VALID, float32), with the strides pair, and the public conv_output_size cases;
 - for every case, the output of each known mistake of `autograder.mistakes` that differs from the right answer, in
   the order `mistakes.diagnose` tries them, and each mistake's explanation;
 - the grading tolerance.
@@ -22,7 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
-from autograder import fixtures, mistakes
+from autograder import fixtures, forms, mistakes
+from autograder.cases.conv2d import HEADLINE_MIN_CASES, HEADLINE_MIN_SHARE
 from autograder.config import CONFIG
 
 DATA_PATH = Path(__file__).resolve().parent.parent / "solution" / "check_cases.npz"
@@ -31,7 +33,7 @@ DATA_PATH = Path(__file__).resolve().parent.parent / "solution" / "check_cases.n
 def build_data():
     """{array name: array} of check_cases.npz; "meta" is a JSON string (cases, explanations, tolerance, sizes)."""
     arrays, cases = {}, []
-    for case in fixtures.load_conv_cases("public"):
+    for case in (forms.canonical_case(case, CONFIG.canonical_strides) for case in fixtures.load_conv_cases("public")):
         arrays.update({f"{case.id}/inputs": case.inputs, f"{case.id}/filters": case.filters,
                        f"{case.id}/expected": case.expected})
         variants = []
@@ -44,8 +46,10 @@ def build_data():
             if not mistakes._same_values(mistaken, case.expected.astype(np.float64), CONFIG.tolerance):
                 arrays[f"{case.id}/mistake/{mistake.name}"] = mistaken
                 variants.append(mistake.name)
-        cases.append({"id": case.id, "strides": case.strides, "padding": case.padding, "mistakes": variants})
+        cases.append({"id": case.id, "strides": case.strides, "padding": case.padding, "mistakes": variants,
+                      "pair": list(forms.stride_pair(case.strides))})
     meta = {"tolerance": {"rtol": CONFIG.tolerance.rtol, "atol": CONFIG.tolerance.atol},
+            "headline": {"min_cases": HEADLINE_MIN_CASES, "min_share": HEADLINE_MIN_SHARE},
             "conv2d_cases": cases,
             "explanations": {mistake.name: mistake.explanation for mistake in mistakes.MISTAKES},
             "output_size_cases": fixtures.load_output_size_cases()}

@@ -190,6 +190,20 @@ def test_conv2d_matches_tensorflow(index):
                        hint=mistake_hint(actual, inputs, filters, strides, padding))
 
 
+STRIDE_FORMS = [(2, "an int s"), ([2], "[s]"), ([2, 2], "[s_h, s_w]"), ([1, 2, 2, 1], "[1, s_h, s_w, 1]"),
+                ([1, 2], "[s_h, s_w], unequal"), ([1, 1, 2, 1], "[1, s_h, s_w, 1], unequal")]
+
+
+@pytest.mark.parametrize("strides, form", STRIDE_FORMS, ids=[form for _, form in STRIDE_FORMS])
+def test_conv2d_accepts_every_strides_form(strides, form):
+    """Part 2.5: tf.nn.conv2d accepts strides in four forms, and so must your conv2d (the other parts call it with
+    [1, s_h, s_w, 1])."""
+    inputs, filters = random_case(98, (1, 7, 6, 2), (3, 2, 2, 3))
+    expected = tf.nn.conv2d(inputs, filters, strides, "SAME").numpy()
+    actual = convolution.conv2d(inputs, filters, strides, "SAME")
+    assert_same_output(actual, expected, f"strides {strides!r} ({form}), SAME")
+
+
 def test_conv2d_accepts_tensors():
     inputs, filters = random_case(99, (2, 6, 6, 3), (3, 3, 3, 4))
     expected = tf.nn.conv2d(inputs, filters, 2, "SAME").numpy()

@@ -4,13 +4,17 @@
 
 It prints a table of the parts it can check and, for each failing part, what the autograder would tell you: how
 many cases are right, the likely mistake, and the smallest failing case. The cases, the known mistakes and their
-explanations come from the autograder itself (check_cases.npz). Not checked here: the hidden cases, the speed of
-conv2d, the no-library-convolution rule and the model (run `python assignment.py` for that).
+explanations come from the autograder itself (check_cases.npz). conv2d is called with strides [1, s_h, s_w, 1]
+first, then in the other forms tf.nn.conv2d accepts, as the autograder does. Not checked here: the hidden cases, the
+argument forms (part 2.5), the speed of conv2d, the no-library-convolution rule and the model (run
+`python assignment.py` for that).
 Exit status 0 when every part checked here passes.
 """
 import json
 import os
+import re
 import sys
+import traceback
 from collections import Counter
 from pathlib import Path
 
@@ -18,6 +22,21 @@ import numpy as np
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "check_cases.npz"
+TOLERANCE = {"rtol": 1e-4, "atol": 1e-4}           # the grader's, from check_cases.npz
+HEADLINE = {"min_cases": 3, "min_share": 0.5}       # a likely mistake explains at least this many failing cases
+
+
+def error_text(error):
+    """As the autograder shows an error: the root cause behind wrappers, on one line, and its line in your file."""
+    while error.__cause__ is not None or (error.__context__ is not None and str(error.__context__) in str(error)):
+        error = error.__cause__ or error.__context__
+    message = " ".join(re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", str(error)).split())
+    text = f"`{type(error).__name__}: {message}`"
+    frames = [frame for frame in traceback.extract_tb(error.__traceback__)
+              if Path(frame.filename).resolve().parent == HERE and Path(frame.filename).name != "check.py"]
+    if frames:
+        text += f" at {Path(frames[-1].filename).name}, line {frames[-1].lineno} (`{frames[-1].line}`)"
+    return text
 
 
 def load_cases(path=DATA):
@@ -86,9 +105,13 @@ def part_feedback(cases, outcomes, check, explanations, tolerance):
     if failures:
         named = Counter(name for case, output, _ in failures
                         if output is not None and (name := diagnose(case, output, tolerance)))
-        if named:
-            name, count = named.most_common(1)[0]
-            lines.append(f"**Likely mistake** ({count} of the failing cases match it): {explanations[name]}")
+        name, count = named.most_common(1)[0] if named else (None, 0)
+        if named and count >= HEADLINE["min_cases"] and count >= HEADLINE["min_share"] * len(failures):
+            lines.append(f"**Likely mistake** ({count} of the {len(failures)} failing cases match it): "
+                         f"{explanations[name]}")
+        elif named:
+            lines.append(f"No known mistake explains most of the {len(failures)} failing cases (a mistake is named "
+                         f"when it explains at least half of them and at least {HEADLINE['min_cases']}).")
         problems = {found for _, _, found in failures}
         if len(failures) == len(cases) and len(problems) == 1:
             lines.append(f"Every case failed the same way: {problems.pop()}")
@@ -98,13 +121,34 @@ def part_feedback(cases, outcomes, check, explanations, tolerance):
     return len(cases) - len(failures), lines
 
 
+def other_strides(pair):
+    """The other strides forms tf.nn.conv2d accepts for (s_h, s_w): [s_h, s_w], then [s] and s when s_h == s_w."""
+    forms = [list(pair)]
+    if pair[0] == pair[1]:
+        forms += [[pair[0]], pair[0]]
+    return forms
+
+
 def run_conv2d(conv2d, case):
-    """(output array or None, problem) for one case, as the autograder records it."""
+    """(output array or None, problem) for one case, as the autograder records it: strides [1, s_h, s_w, 1] first;
+    when that raises (or is wrong on a stride > 1), the other forms tf.nn.conv2d accepts, and the first right one."""
+    first = call_conv2d(conv2d, case, case["strides"])
+    right = first[0] is not None and same_values(first[0], case["expected"], TOLERANCE)
+    if right or not (first[0] is None and first[1].startswith("conv2d raised")
+                     or first[0] is not None and tuple(case["pair"]) != (1, 1)):
+        return first
+    for strides in other_strides(case["pair"]):
+        output, problem = call_conv2d(conv2d, case, strides)
+        if output is not None and same_values(output, case["expected"], TOLERANCE):
+            return output, ""
+    return first
+
+
+def call_conv2d(conv2d, case, strides):
     try:
-        output = conv2d(case["inputs"].copy(), case["filters"].copy(), case["strides"], case["padding"])
+        output = conv2d(case["inputs"].copy(), case["filters"].copy(), strides, case["padding"])
     except Exception as error:  # noqa: BLE001 - any error of the student's code is reported, not raised
-        first_line = (str(error).splitlines() or [""])[0]
-        return None, f"conv2d raised `{type(error).__name__}: {first_line}`"
+        return None, f"conv2d raised {error_text(error)}"
     if hasattr(output, "numpy"):
         output = output.numpy()
     if not isinstance(output, np.ndarray):
@@ -145,6 +189,8 @@ def main():
     sys.path.insert(0, str(HERE))
     meta, cases = load_cases()
     tolerance, explanations = meta["tolerance"], meta["explanations"]
+    TOLERANCE.update(tolerance)
+    HEADLINE.update(meta["headline"])
     try:
         import convolution
     except Exception as error:  # noqa: BLE001
@@ -167,7 +213,8 @@ def main():
     for number, name, (right, lines), total in parts:
         if right < total:
             print(f"\n{number} {name}\n  " + "\n  ".join(line.replace("**", "") for line in lines))
-    print("\nNot checked here: hidden cases, speed, the no-library rule and the model (python assignment.py).")
+    print("\nNot checked here: hidden cases, the argument forms (2.5), speed, the no-library rule and the model "
+          "(python assignment.py).")
     return 0 if all(right == total for _, _, (right, _), total in parts) else 1
 
 
