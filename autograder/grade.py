@@ -5,6 +5,7 @@
 The grading process never imports the student's code, nor TensorFlow: the student's functions run in a sandboxed
 worker (`autograder.sandbox`), and expected outputs come from fixtures tf.nn.conv2d made ahead of time.
 """
+import re
 import tempfile
 import time
 import traceback
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from autograder import __version__, fixtures, forms, intake, rules
+from autograder import __version__, fixtures, forms, intake, rules, stand_ins
 from autograder.cases import all_cases
 from autograder.config import CONFIG
 from autograder.mistakes import same_values
@@ -22,6 +23,9 @@ from autograder.results import SubmissionResult, write_results
 from autograder.runner import blank_result, error_summary, number_key, run_cases, test_methods
 from autograder.sandbox import IsolationUnavailable, StudentError, Worker
 
+# What the NumPy-only worker's stand-ins raise (autograder/stand_ins/_forbidden_library.py).
+FORBIDDEN_LIBRARY_USE = re.compile(
+    r"ForbiddenLibraryError: `(?P<api>[\w.]+)` (?:called|used) in \S+, line (?P<line>\d+)")
 FLAG_OF_KIND = {"timeout": "timeout", "memory": "memory", "died": "crashed", "protocol": "crashed",
                 "import": "import-error"}
 
@@ -82,13 +86,17 @@ class GradingSession:
 
     # -- the worker -------------------------------------------------------------------------------------------
     def worker(self, modules=("convolution",)):
-        """The sandboxed worker importing `modules`; only one worker lives at a time (memory)."""
+        """The sandboxed worker importing `modules`; only one worker lives at a time (memory). Without
+        `assignment` it is the NumPy-only worker of the conv2d parts: TensorFlow, SciPy and the other libraries
+        that convolve cannot be read there, and stand-ins that explain the rule take their names."""
         if self._worker is not None and self._worker.modules != tuple(modules):
             self._worker.close()
             self._worker = None
         if self._worker is None:
+            numpy_only = "assignment" not in modules
             self._worker = Worker(self.staged.directory, limits=self.config.sandbox, modules=tuple(modules),
-                                  hide=self.hide)
+                                  hide=self.hide, deny=stand_ins.DENIED_LIBRARIES if numpy_only else (),
+                                  stand_ins=stand_ins.FOLDER if numpy_only else None)
         return self._worker
 
     def call(self, module, function, *args, timeout=None, max_reply_bytes=None, store_as=None):
@@ -115,10 +123,14 @@ class GradingSession:
         self.part = name
 
     def record(self, error):
-        """Remember what a StudentError says about the submission; stop calling its code for the rest of this part
-        after a timeout or a memory kill (each would otherwise cost one more full limit, or one more worker)."""
+        """Remember what a StudentError says about the submission: its flag; a library call the NumPy-only worker's
+        stand-in refused (the rule, with its line); and, after a timeout or a memory kill, stop calling student code
+        for the rest of this part (each would otherwise cost one more full limit, or one more worker)."""
         if error.kind in FLAG_OF_KIND:
             self.flags.add(FLAG_OF_KIND[error.kind])
+        found = FORBIDDEN_LIBRARY_USE.match(error.message) if error.kind == "exception" else None
+        if found:
+            self.runtime_forbidden.add(f"`{found['api']}` (line {found['line']})")
         if error.kind == "timeout":
             self.stopped = f"not run: your code timed out earlier in this part ({error.message})"
         elif error.kind == "memory":
@@ -207,12 +219,15 @@ class GradingSession:
             return StudentError("missing", "No `assignment.py` in your submission, so there is no model to train.")
         data, check = self.digits(), self.config.model
         try:
-            return self.worker(("convolution", "assignment")).run_model(
+            result = self.worker(("convolution", "assignment")).run_model(
                 num_classes=self.num_classes, epochs=check.epochs, train_inputs=data["train_inputs"],
                 train_labels=data["train_labels"], test_inputs=data["test_inputs"], timeout=check.train_timeout_s)
         except StudentError as error:
             self.record(error)
             return error
+        # Library convolutions the trap saw inside conv2d during the model's is_testing run count like any other.
+        self.runtime_forbidden.update(str(api) for api in result.get("forbidden", []))
+        return result
 
     def forbidden_apis(self):
         return sorted(set(self.static_forbidden) | self.runtime_forbidden)

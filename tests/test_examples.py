@@ -56,7 +56,9 @@ def hangs(result):
     assert "timeout" in result.flags
     assert all(got[n] == 0 for n in CONV + ("3.1",)) and got["1.1"] == POINTS.output_size
     assert "timed out after" in output(result, "2.2")
-    assert result.execution_time < 3 * CONFIG.sandbox.call_timeout_s, "one timeout, then the rest is skipped"
+    assert "no output on any public case" in output(result, "3.1")
+    # one timeout in the public part, one in the hidden part (each part stands alone), nothing else
+    assert result.execution_time < 4 * CONFIG.sandbox.call_timeout_s
 
 
 def uses_tf_conv2d(result):

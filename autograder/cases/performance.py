@@ -190,6 +190,10 @@ class Performance(GradedCase):
         budget = CONFIG.performance
         self.assert_no_library_convolution()
         self.assertFalse(self.session.stopped, f"Performance {self.session.stopped}.")
+        # Only a conv2d that answers is timed: one that hung or crashed on every public case would only spend its
+        # time limit once more here.
+        self.assertTrue(any(outcome.output is not None for outcome in self.session.conv_outcomes("public")),
+                        "Your conv2d gave no output on any public case (see 2.2), so its speed is not measured.")
         speed = measure_speed(self.session, budget)
         self.assert_no_library_convolution()
         student, reference = np.median(speed.student_seconds), np.median(speed.reference_seconds)

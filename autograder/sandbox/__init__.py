@@ -15,6 +15,7 @@ Anything the student's code did wrong raises StudentError(kind, message) with a 
 import os
 import resource
 import select
+import shutil
 import signal
 import subprocess
 import sys
@@ -72,8 +73,11 @@ class Worker:
     counts them, and stashed arrays are lost). A failed import is remembered and raised again for every request.
     """
 
-    def __init__(self, student_dir, limits: SandboxLimits = CONFIG.sandbox, modules=("convolution",), hide=()):
-        """hide: folders the student must not see besides the grader's own (e.g. the class folder)."""
+    def __init__(self, student_dir, limits: SandboxLimits = CONFIG.sandbox, modules=("convolution",), hide=(),
+                 deny=(), stand_ins=None):
+        """hide: folders the student must not see besides the grader's own (e.g. the class folder).
+        deny: libraries (import names) the worker must not be able to read; stand_ins: a folder of modules put on
+        the worker's path (after the student's folder), e.g. stand-ins for the denied libraries."""
         self.student_dir = Path(student_dir)
         self.limits = limits
         self.modules = tuple(modules)
@@ -87,9 +91,15 @@ class Worker:
         self._earlier_output = []          # bounded output of workers that were replaced
         self._output = None
 
-        self._box = Sandbox.open(limits, hide=(REPOSITORY, *hide), grader_folders=GRADER_FOLDERS)
+        self._box = Sandbox.open(limits, hide=(REPOSITORY, *hide), grader_folders=GRADER_FOLDERS, deny=deny)
         self._runtime, self._scratch = self._box.runtime, self._box.scratch
         self._worker_file = self._box.add_runtime_file(WORKER_SOURCE)
+        self._stand_ins = self._box.add_runtime_file(stand_ins) if stand_ins else None
+        if self._stand_ins is not None:      # a stand-in only for a library that is installed (and denied)
+            installed = {name.split(".")[0] for name in self._box.report.get("libraries_denied", [])}
+            for folder in self._stand_ins.iterdir():
+                if folder.is_dir() and folder.name not in installed:
+                    shutil.rmtree(folder)
         self._box.fill_scratch(self.student_dir)
         self._output = open(self._box.root / "output.txt", "w+b")
         self.isolation = dict(self._box.report, limits=asdict(limits))
@@ -174,6 +184,8 @@ class Worker:
                "MPLBACKEND": "Agg"}          # students' plt.show()/savefig do no harm without a screen
         env.update({key: value for key, value in os.environ.items() if key.startswith(PASSED_ENVIRONMENT_PREFIXES)})
         env.update(SINGLE_THREAD_ENVIRONMENT)  # timed like the reference (one BLAS thread); no oversubscription
+        if self._stand_ins is not None:
+            env["PYTHONPATH"] = str(self._stand_ins)
         return env
 
     def _ensure_started(self):

@@ -48,6 +48,7 @@ PRIVATE_TMPFS_MB = 256           # each private SHARED_TEMP folder; charged to t
 HIDDEN_ALWAYS = ("/root", "/home", "/autograder", "/srv", "/mnt", "/media")
 # Never covered, whatever a caller asks: the system the runtime needs (covering a parent of these would hide them).
 SYSTEM = ("/usr", "/etc", "/lib", "/lib32", "/lib64", "/bin", "/sbin", "/proc", "/dev", "/sys", "/tmp", "/var/tmp", "/run")
+LIBRARY_GID = 63999              # owns the libraries restrict_libraries() denies to sandboxes without this group
 GRADER_RESERVE_MB = 160         # the grader's share of a container (its peak is ~50 MB resident) plus headroom
 UNSAFE_VARIABLE = "AUTOGRADER_UNSAFE_NO_SANDBOX"   # set by `grade --unsafe-no-sandbox` for a trusted single user
 UNSAFE_BANNER = ("UNSAFE: graded without a sandbox (--unsafe-no-sandbox): the student's code ran as the grader's "
@@ -94,6 +95,7 @@ class Sandbox:
         self._expose = ()
         self.limits = None
         self._oom_kills_at_start = 0
+        self._denied = ()               # library folders covered (namespaces) or unreadable (permissions)
 
     # -- opening -------------------------------------------------------------------------------------------------
     @classmethod
@@ -103,10 +105,12 @@ class Sandbox:
         return int(min(limits.memory_mb, container_memory_bytes() // MB - GRADER_RESERVE_MB))
 
     @classmethod
-    def open(cls, limits, hide=(), grader_folders=()):
-        """A ready sandbox (identity locked and wiped, folders made, mechanisms probed), or IsolationUnavailable."""
+    def open(cls, limits, hide=(), grader_folders=(), deny=()):
+        """A ready sandbox (identity locked and wiped, folders made, mechanisms probed), or IsolationUnavailable.
+        deny: installed libraries (import names) the sandbox must not be able to read, e.g. ("tensorflow",)."""
         box = cls()
         box.limits = limits
+        box._denied = _library_folders(deny)
         try:
             box._open(hide, grader_folders)
         except BaseException:
@@ -126,10 +130,17 @@ class Sandbox:
                 "the grader is not running as root, so it cannot give the student's code an identity of its own. "
                 "Run it as root (sudo make grade), or, only for your own trusted code, pass --unsafe-no-sandbox.")
         _make_state_dir()
-        self.uid, self._lock_fd = _acquire_slot()
-        self.gid = self.uid
         self._namespaces = _namespaces_available()
-        self._wipe()                                   # leftovers of a grader that died while holding this slot
+        unusable = set()
+        while True:                 # a slot whose leftovers (of a grader that died holding it) will not die: skip it
+            self.uid, self._lock_fd = _acquire_slot(skip=unusable)
+            self.gid = self.uid
+            try:
+                self._wipe()
+                break
+            except RuntimeError:
+                os.close(self._lock_fd)
+                unusable.add(self.uid)
         self.root = Path(_mkdtemp_in(STATE_DIR))
         self._make_folders(owner=self.uid)
         _hide_from_others(grader_folders)
@@ -145,7 +156,7 @@ class Sandbox:
                             if any(folder in path.parents for folder in self._hide)]
         else:
             mode = "permissions"
-        problem = _python_unusable_by(self, python_paths)
+        problem = _python_unusable_by(self, python_paths) or _still_readable(self)
         if problem:
             raise IsolationUnavailable(
                 f"the sandbox identity (uid {self.uid}) cannot run {sys.executable} with NumPy ({problem}). "
@@ -161,6 +172,7 @@ class Sandbox:
             "private_temp": bool(self._namespaces),
             "cgroup": self.cgroup.version if self.cgroup else None,
             "grader_files_hidden": True,
+            "libraries_denied": sorted({Path(folder).name for folder in self._denied}),
         }
         if self.cgroup is None:
             self.report["cgroup_note"] = "no writable cgroup: memory is limited by rlimits and a poll"
@@ -177,9 +189,17 @@ class Sandbox:
             os.chown(self.scratch, owner, owner, follow_symlinks=False)
 
     def add_runtime_file(self, source):
+        """Copy a file or folder into the runtime folder (readable by the sandbox, writable only by root)."""
         target = self.runtime / Path(source).name
-        shutil.copyfile(source, target)
-        os.chmod(target, 0o644)
+        if Path(source).is_dir():
+            shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__"))
+            for folder, _, files in os.walk(target):
+                os.chmod(folder, 0o755)
+                for name in files:
+                    os.chmod(os.path.join(folder, name), 0o644)
+        else:
+            shutil.copyfile(source, target)
+            os.chmod(target, 0o644)
         return target
 
     def fill_scratch(self, student_dir):
@@ -214,7 +234,9 @@ class Sandbox:
                 _wait_for_child_and_mirror_it(reaper=True)  # returns only in the worker
         set_limits()
         resource.setrlimit(resource.RLIMIT_NPROC, (self.limits.processes,) * 2)
-        os.setgroups([])
+        # Where permissions deny the libraries (restrict_libraries), a sandbox that may use them reads them as a
+        # member of their group.
+        os.setgroups([] if self._denied else [LIBRARY_GID])
         os.setgid(self.gid)
         os.setuid(self.uid)
         _check(_LIBC.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "prctl")
@@ -231,6 +253,9 @@ class Sandbox:
             os.makedirs(path, mode=0o755, exist_ok=True)       # inside a covering tmpfs, or already there
             _mount(f"/proc/self/fd/{handle}", str(path), None, MS_BIND | MS_REC)
             os.close(handle)
+        for folder in self._denied:                            # libraries this sandbox must not read
+            if os.path.isdir(folder):
+                _mount("tmpfs", str(folder), "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV, b"size=4k,mode=755")
         for folder in self._hide:                              # the covers become read-only
             if os.path.isdir(folder):
                 _mount(None, str(folder), None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
@@ -271,8 +296,9 @@ class Sandbox:
 
     def _wipe(self):
         """Kill the uid's processes; without namespaces also delete its files in the shared temporary folders and
-        its SysV IPC (with them, those were private to the sandbox and died with it)."""
-        _kill_uid(self.uid)
+        its SysV IPC (with them, those were private to the sandbox and died with it). Raises if some survive."""
+        if not _kill_uid(self.uid):
+            raise RuntimeError(f"processes of uid {self.uid} survive SIGKILL")
         if not self._namespaces:
             _wipe_files_and_ipc(self.uid)
 
@@ -282,8 +308,8 @@ class Sandbox:
         try:
             if self.cgroup is not None:
                 self.cgroup.kill()
-            if self.uid is not None:
-                _kill_uid(self.uid)
+            if self.uid is not None and not _kill_uid(self.uid):
+                self.report.setdefault("cleanup_problems", []).append(f"processes of uid {self.uid} survive")
         except Exception as error:                  # noqa: BLE001 - clean-up reports, it never fails the grading
             self.report.setdefault("cleanup_problems", []).append(f"kill: {error!r}")
 
@@ -376,15 +402,22 @@ class Cgroup:
         freezer = self.folders["freezer"]
         if not freezer.is_dir():
             return
-        for _ in range(50):                      # freeze (no more forks), kill every member, thaw so they die
-            _write(freezer / "freezer.state", "FROZEN", optional=True)
-            members = self.pids()
-            if not members:
-                break
-            _signal_all(members)
-            _write(freezer / "freezer.state", "THAWED", optional=True)
-            time.sleep(0.005)
-        _write(freezer / "freezer.state", "THAWED", optional=True)
+        # Freeze (no member can fork any more), SIGKILL every member, thaw: each dies as it wakes. One round is
+        # enough; the group must never be left frozen (a frozen process cannot die), so thawing is checked.
+        state = freezer / "freezer.state"
+        try:
+            _write(state, "FROZEN", optional=True)
+            for _ in range(50):
+                if _read(state) != "FREEZING":
+                    break
+                time.sleep(0.01)
+            _signal_all(self.pids())
+        finally:
+            for _ in range(100):
+                _write(state, "THAWED", optional=True)
+                if _read(state) in ("THAWED", ""):
+                    break
+                time.sleep(0.01)
 
     def memory_bytes(self):
         name = "memory.current" if self.version == "v2" else "memory.usage_in_bytes"
@@ -473,13 +506,15 @@ def _make_state_dir():
     (STATE_DIR / "slots").mkdir(mode=0o700, exist_ok=True)
 
 
-def _acquire_slot():
+def _acquire_slot(skip=()):
     """(uid, lock fd) of a free slot: a uid no user has and no live sandbox holds. Slots are taken in turn, so a
     uid comes back only after all the others were used (what happened under one uid stays told apart)."""
     start = _next_slot_start()
     for attempt in range(200):
         for slot in [(start + offset) % SLOTS for offset in range(SLOTS)]:
             uid = UID_BASE + slot
+            if uid in skip:
+                continue
             try:
                 pwd.getpwuid(uid)
                 continue                              # a real user has this uid
@@ -544,10 +579,12 @@ def _entries_owned_by(folder, uids):
     return found
 
 
-def _kill_uid(uid):
-    """SIGKILL every process of uid. kill(-1) as that uid is atomic against fork (the kernel holds the task list),
-    so a process that forks and exits in a loop cannot slip through; repeat until the table shows none."""
-    for _ in range(100):
+def _kill_uid(uid, seconds=5.0):
+    """SIGKILL every process of uid; True once none is left. kill(-1) as that uid is atomic against fork (the
+    kernel holds the task list), so a process that forks and exits in a loop cannot slip through; repeat until the
+    table shows none (a dying process may take a moment to release its memory)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
         pid = os.fork()
         if pid == 0:
             try:
@@ -559,9 +596,9 @@ def _kill_uid(uid):
                 os._exit(0)
         os.waitpid(pid, 0)
         if not any(owner == uid and not zombie for _, owner, zombie in _uid_table()):
-            return
+            return True
         time.sleep(0.01)
-    raise RuntimeError(f"processes of uid {uid} survive SIGKILL")
+    return False
 
 
 def _wipe_files_and_ipc(uid):
@@ -727,6 +764,45 @@ def _namespace_of(pid, kind):
         return None
 
 
+def _library_folders(names):
+    """The installed folders of the libraries `names` (import names) in every site-packages folder, with their
+    companion `<name>.libs` folders (bundled shared libraries)."""
+    names = {name.lower() for name in names}
+    if "sklearn" in names:
+        names.add("scikit_learn")            # its bundled libraries' folder: scikit_learn.libs
+    found = []
+    for site in sorted({p for p in sys.path if p.endswith("site-packages") and os.path.isdir(p)}):
+        for entry in os.listdir(site):
+            path = os.path.join(site, entry)
+            if entry.split(".")[0].lower() in names and os.path.isdir(path) and not entry.endswith("-info"):
+                found.append(os.path.realpath(path))
+    return tuple(sorted(found))
+
+
+def restrict_libraries(names, gid=LIBRARY_GID):
+    """For machines without namespaces (Gradescope): make the libraries `names` readable only by root and the
+    group `gid`, which sandboxes that may use them get (setup.sh runs this once). Returns the folders changed."""
+    folders = _library_folders(names)
+    for folder in folders:
+        subprocess.run(["chgrp", "-R", str(gid), folder], check=True)
+        subprocess.run(["chmod", "-R", "o-rwx", folder], check=True)
+    return folders
+
+
+def _still_readable(box):
+    """Why the denied libraries are not denied (a library folder the sandbox uid can still list), or None."""
+    if not box._denied or box._namespaces:
+        return None                      # namespaces cover them in the view: nothing to check on disk
+    for folder in box._denied:
+        mode = os.stat(folder).st_mode
+        if mode & 0o005:
+            return (f"{folder} is readable by any user, so the NumPy-only sandbox could import it; run as root, "
+                    "once: python -c 'from autograder.sandbox.isolation import restrict_libraries; "
+                    "from autograder.stand_ins import DENIED_LIBRARIES; restrict_libraries(DENIED_LIBRARIES)' "
+                    "(setup.sh does this on Gradescope)")
+    return None
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # files
 # ---------------------------------------------------------------------------------------------------------------
@@ -767,6 +843,13 @@ def _remove_tree(path):
             raise OSError(errno.ENOTEMPTY, f"could not delete {path}")
 
 
+def _read(path):
+    try:
+        return Path(path).read_text().strip()
+    except OSError:
+        return ""
+
+
 def _write(path, text, optional=False):
     try:
         with open(path, "w") as file:
@@ -782,7 +865,7 @@ _PYTHON_CHECKED = {}
 def _python_unusable_by(box, python_paths):
     """None if the sandbox uid, inside the sandbox's view, can run our Python with NumPy, read the runtime and
     write scratch; else why not. Checked once per grader process and mode (the same for every slot)."""
-    key = (box.report.get("mode"), bool(box._namespaces), tuple(python_paths))
+    key = (bool(box._namespaces), box._denied, tuple(python_paths))
     if key in _PYTHON_CHECKED:
         return _PYTHON_CHECKED[key]
     probe_file = box.add_runtime_file(__file__)
