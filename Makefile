@@ -13,7 +13,8 @@ JOBS ?=
 # requirements*.txt (tests/test_lock.py fails until then).
 PY_TAG := $(shell $(PYTHON) -c 'import sys; print("py%d%d" % sys.version_info[:2])')
 LOCK := requirements/dev-$(PY_TAG).txt
-LOCKS := requirements/grading-py310.txt requirements/dev-py310.txt requirements/dev-py311.txt requirements/pip.txt
+LOCKS := requirements/grading-py310.txt requirements/grading-py311.txt requirements/dev-py310.txt \
+         requirements/dev-py311.txt requirements/pip.txt
 UV_VERSION := 0.13.9
 PIP_VERSION := 26.3
 UV_COMPILE = build/uv/bin/uv pip compile --quiet --generate-hashes --custom-compile-command "make lock"
@@ -55,12 +56,14 @@ autograder: $(VENV)/.installed
 
 # Regenerate the locks with uv (pinned, in its own venv). Versions already in a lock are kept unless requirements*.txt
 # asks otherwise; delete a lock to re-resolve it from scratch. Gradescope's 3.10 grading lock is constrained by the
-# 3.10 development lock, so that the tests run the same versions Gradescope installs.
+# 3.10 development lock, so that the tests run the same versions Gradescope installs; the 3.11 grading lock (what
+# tests/test_gradescope_runtime.py builds its grading-only environment from) likewise by the 3.11 one.
 lock:
 	test -x build/uv/bin/uv || { $(PYTHON) -m venv build/uv && build/uv/bin/python -m pip install --quiet uv==$(UV_VERSION); }
 	$(UV_COMPILE) --python-version 3.11 requirements-dev.txt -o requirements/dev-py311.txt
 	$(UV_COMPILE) --python-version 3.10 requirements-dev.txt -o requirements/dev-py310.txt
 	$(UV_COMPILE) --python-version 3.10 requirements.txt -c requirements/dev-py310.txt -o requirements/grading-py310.txt
+	$(UV_COMPILE) --python-version 3.11 requirements.txt -c requirements/dev-py311.txt -o requirements/grading-py311.txt
 	echo "pip==$(PIP_VERSION)" | $(UV_COMPILE) --python-version 3.10 - -o requirements/pip.txt
 
 clean:

@@ -11,6 +11,8 @@ from conftest import ROOT
 
 REQUIREMENTS = ROOT / "requirements"
 GRADING_LOCK = REQUIREMENTS / "grading-py310.txt"          # what setup.sh installs on Gradescope (Python 3.10)
+# the grading-only environment of tests/test_gradescope_runtime.py, on this machine's Python
+GRADING_LOCKS = {(3, 10): GRADING_LOCK, (3, 11): REQUIREMENTS / "grading-py311.txt"}
 DEV_LOCKS = {(3, 10): REQUIREMENTS / "dev-py310.txt", (3, 11): REQUIREMENTS / "dev-py311.txt"}
 PIP_LOCK = REQUIREMENTS / "pip.txt"
 PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(\[[^\]]*\])?==([^\s;\\]+)")
@@ -58,7 +60,7 @@ def stale(pins, lock):
             if entries.get(name, (None,))[0] != version}
 
 
-@pytest.mark.parametrize("requirements, lock", [("requirements.txt", GRADING_LOCK)]
+@pytest.mark.parametrize("requirements, lock", [("requirements.txt", lock) for lock in GRADING_LOCKS.values()]
                          + [("requirements-dev.txt", lock) for lock in DEV_LOCKS.values()],
                          ids=lambda value: getattr(value, "name", value))
 def test_every_top_level_pin_is_in_the_lock_at_the_same_version(requirements, lock):
@@ -67,7 +69,8 @@ def test_every_top_level_pin_is_in_the_lock_at_the_same_version(requirements, lo
                              f"({{package: (wanted, locked)}}: {differences}): run `make lock`")
 
 
-@pytest.mark.parametrize("lock", [GRADING_LOCK, PIP_LOCK, *DEV_LOCKS.values()], ids=lambda path: path.name)
+@pytest.mark.parametrize("lock", [*GRADING_LOCKS.values(), PIP_LOCK, *DEV_LOCKS.values()],
+                         ids=lambda path: path.name)
 def test_every_locked_package_is_pinned_with_hashes(lock):
     entries = locked(lock)
     assert entries
@@ -79,19 +82,21 @@ def test_every_locked_package_is_pinned_with_hashes(lock):
 
 def test_the_locks_are_complete():
     """Transitive packages are there, not only the top-level pins: TensorFlow's own dependencies, for example."""
-    for lock in (GRADING_LOCK, *DEV_LOCKS.values()):
+    for lock in (*GRADING_LOCKS.values(), *DEV_LOCKS.values()):
         entries = locked(lock)
         for transitive in ("keras", "scipy", "protobuf", "h5py", "absl-py", "joblib", "pillow"):
             assert transitive in entries, f"{lock.name} misses {transitive}"
     assert set(top_level_pins(ROOT / "requirements.txt")) < set(locked(GRADING_LOCK))
 
 
-def test_gradescope_installs_what_the_3_10_development_environment_tests():
-    """The grading lock is made with the 3.10 development lock as constraints (make lock): same versions."""
-    development = locked(DEV_LOCKS[(3, 10)])
-    differences = {name: (version, development.get(name, ("missing",))[0])
-                   for name, (version, _) in locked(GRADING_LOCK).items()
-                   if development.get(name, (None,))[0] != version}
+@pytest.mark.parametrize("version", sorted(GRADING_LOCKS), ids=lambda version: "py%d%d" % version)
+def test_grading_installs_what_the_development_environment_tests(version):
+    """Each grading lock is made with its Python's development lock as constraints (make lock): same versions.
+    For 3.10 that is what Gradescope installs."""
+    development = locked(DEV_LOCKS[version])
+    differences = {name: (locked_version, development.get(name, ("missing",))[0])
+                   for name, (locked_version, _) in locked(GRADING_LOCKS[version]).items()
+                   if development.get(name, (None,))[0] != locked_version}
     assert not differences, f"{{package: (grading, development)}}: {differences}: run `make lock`"
 
 

@@ -28,6 +28,20 @@ chmod -R a+rX "$VENV"                                       # the sandbox user r
 
 # Fail the image build now, rather than every submission later, if the environment is incomplete.
 "$VENV/bin/python" -c "import numpy, tensorflow, sklearn, gradescope_utils, nbformat, matplotlib, threadpoolctl; print('numpy', numpy.__version__, 'tensorflow', tensorflow.__version__)"
-(cd / && setpriv --reuid="$SANDBOX_UID" --regid="$SANDBOX_UID" --clear-groups \
+# Gradescope's container allows no namespaces, so the conv2d parts' NumPy-only sandbox relies on permissions: the
+# libraries that convolve become readable only by root and LIBRARY_GID, the group the model's sandbox gets.
+(cd "$SOURCE" && "$VENV/bin/python" -c 'from autograder.sandbox.isolation import restrict_libraries
+from autograder.stand_ins import DENIED_LIBRARIES
+print("restricted:", *restrict_libraries(DENIED_LIBRARIES))')
+LIBRARY_GID=$(cd "$SOURCE" && "$VENV/bin/python" -c 'from autograder.sandbox.isolation import LIBRARY_GID; print(LIBRARY_GID)')
+(cd / && setpriv --reuid="$SANDBOX_UID" --regid="$SANDBOX_UID" --groups="$LIBRARY_GID" \
     "$VENV/bin/python" -c 'import numpy, tensorflow, matplotlib')
+(cd / && setpriv --reuid="$SANDBOX_UID" --regid="$SANDBOX_UID" --clear-groups "$VENV/bin/python" -c '
+try:
+    import tensorflow
+except ImportError:
+    pass
+else:   # an unreadable package folder imports as an empty namespace package: no code
+    if getattr(tensorflow, "__file__", None) is not None:
+        raise SystemExit("setup.sh: the NumPy-only sandbox can still import tensorflow")')
 echo "setup.sh: grading environment ready in $VENV; sandbox uids from $SANDBOX_UID can run it"
