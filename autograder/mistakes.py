@@ -116,10 +116,9 @@ def floor_output_size(inputs, filters, strides, padding):
 
 
 def valid_off_by_one(inputs, filters, strides, padding):
-    """VALID with one row and one column too few, as from `range(in - k)` instead of `range(in - k + 1)`."""
+    """One row and one column too few (any padding), as from `range(in - k)` instead of `range(in - k + 1)` over the
+    (padded) input."""
     correct = reference_conv2d(inputs, filters, strides, padding)
-    if padding != "VALID":
-        return correct
     return correct[:, :max(0, correct.shape[1] - 1), :max(0, correct.shape[2] - 1)]
 
 
@@ -254,8 +253,9 @@ MISTAKES = (
         floor_output_size),
     Mistake(
         "valid_off_by_one",
-        "Your VALID output has one row and one column too few (an off-by-one in the window positions). "
-        "The last window starts at in - k: out = floor((in - k) / s) + 1 (lecture: w' = (w - f + 2p)/s + 1).",
+        "Your output has one row and one column too few (an off-by-one in the window positions, e.g. "
+        "range(in - k) instead of range(in - k + 1) over the padded input). The last window starts at in - k: "
+        "out = floor((in - k) / s) + 1 (lecture: w' = (w - f + 2p)/s + 1).",
         valid_off_by_one),
     Mistake(
         "output_height_width_swapped",

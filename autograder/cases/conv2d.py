@@ -164,10 +164,11 @@ class Conv2DHidden(ConvScoring):
 STRIDE_FORM_CASES = 3
 
 
-def form_checks(cases):
+def form_checks(cases, right=()):
     """[(form name, student-facing label, [(case index, strides or None, inputs or None, padding or None)])]: the
     calls of part 2.5. None means: as the case is (canonical), or strides in the form the student's conv2d works with.
     """
+    right = set(right)        # indices of the cases the student's conv2d got right: checked first
     plain = [(index, case) for index, case in enumerate(cases)
              if isinstance(case.given.padding, str) and case.given.inputs.dtype == np.float32
              and case.expected.size]
@@ -175,7 +176,8 @@ def form_checks(cases):
     def pick(predicate):
         chosen = [(index, case) for index, case in plain if predicate(forms.stride_pair(case.strides))]
         # strides > 1 first (a stride of 1 reads the same in most conventions), then the smallest cases
-        chosen.sort(key=lambda item: (forms.stride_pair(item[1].strides) == (1, 1), item[1].inputs.size))
+        chosen.sort(key=lambda item: (item[0] not in right, forms.stride_pair(item[1].strides) == (1, 1),
+                                      item[1].inputs.size))
         return chosen[:STRIDE_FORM_CASES - 1] + [item for item in chosen if
                                                  forms.stride_pair(item[1].strides) == (1, 1)][:1]
 
@@ -189,13 +191,15 @@ def form_checks(cases):
         calls = [(index, forms.stride_argument(forms.stride_pair(case.strides), form), None, None)
                  for index, case in chosen]
         checks.append((form, f"strides as {forms.FORM_TEXT[form]}", calls))
-    explicit = [(index, None, case.given.inputs.astype(np.float32), case.given.padding)
-                for index, case in enumerate(cases) if not isinstance(case.given.padding, str)]
+    explicit = sorted([(index, None, case.given.inputs.astype(np.float32), case.given.padding)
+                       for index, case in enumerate(cases) if not isinstance(case.given.padding, str)],
+                      key=lambda call: call[0] not in right)
     checks.append(("explicit", "explicit padding [[0, 0], [top, bottom], [left, right], [0, 0]]",
                    explicit[:STRIDE_FORM_CASES]))
     for dtype, label in (("int32", "int32 inputs and filters"), ("float64", "float64 inputs and filters")):
-        typed = [(index, None, case.given.inputs, case.given.padding) for index, case in enumerate(cases)
-                 if case.given.inputs.dtype == dtype and isinstance(case.given.padding, str)]
+        typed = sorted([(index, None, case.given.inputs, case.given.padding) for index, case in enumerate(cases)
+                        if case.given.inputs.dtype == dtype and isinstance(case.given.padding, str)],
+                       key=lambda call: call[0] not in right)
         checks.append((dtype, label, typed[:STRIDE_FORM_CASES]))
     return checks
 
@@ -214,9 +218,10 @@ class ArgumentForms(GradedCase):
             set_score(0)
             self.say(self.forbidden_message())
             return
+        right = [index for index, (case, outcome) in enumerate(zip(cases, outcomes)) if session.is_right(case, outcome)]
         results = []                 # (form, label, verdict "accepted"|"rejected"|"unchecked", detail)
-        for form, label, calls in form_checks(cases):
-            verdict, detail = "unchecked", ""
+        for form, label, calls in form_checks(cases, right):
+            verdict, detail, shown_right = "unchecked", "", False
             for index, strides, inputs, padding in calls:
                 case, scored = cases[index], outcomes[index]
                 if scored.output is None:
@@ -229,9 +234,11 @@ class ArgumentForms(GradedCase):
                     filters = None
                 outcome = session.call_conv(case if filters is None else _with_filters(case, filters), strides,
                                             inputs=inputs, padding=padding)
-                if outcome.output is not None and (same_values(outcome.output, case.expected, CONFIG.tolerance)
-                                                   or same_values(outcome.output, scored.output, CONFIG.tolerance)):
-                    verdict = "accepted" if verdict != "rejected" else verdict
+                if outcome.output is not None and same_values(outcome.output, case.expected, CONFIG.tolerance):
+                    verdict, shown_right = "accepted", True
+                    continue
+                if outcome.output is not None and same_values(outcome.output, scored.output, CONFIG.tolerance):
+                    verdict = "accepted"    # the same (wrong) answer as in the form that works: not a form problem
                     continue
                 why = outcome.problem or (
                     f"your output has shape {tuple(outcome.output.shape)}, expected {tuple(case.expected.shape)}"
@@ -241,6 +248,10 @@ class ArgumentForms(GradedCase):
                                   padding=padding if padding is not None else case.padding)
                 verdict, detail = "rejected", f"{shown}: {why}"
                 break
+            if verdict == "accepted" and not shown_right:
+                # a form counts only once it gave a right answer: a conv2d that is wrong everywhere (or returns
+                # zeros) gains nothing here
+                verdict = "unchecked"
             results.append((form, label, verdict, detail))
         accepted = [label for _, label, verdict, _ in results if verdict == "accepted"]
         set_score(CONFIG.points.conv2d_forms * len(accepted) / len(results))
@@ -252,7 +263,7 @@ class ArgumentForms(GradedCase):
             elif verdict == "rejected":
                 lines.append(f"- {label}: **rejected**: {detail}")
             else:
-                lines.append(f"- {label}: not shown (your conv2d gave no output on these cases in any form)")
+                lines.append(f"- {label}: not shown (your conv2d gave no right output on these cases in any form)")
         self.say("\n".join(lines))
         verdicts = {form: verdict for form, _, verdict, _ in results}
         strides_ok = [form for form in ("int", "single", "pair", "nhwc") if verdicts[form] == "accepted"]
