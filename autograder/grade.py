@@ -25,7 +25,7 @@ from autograder.sandbox import IsolationUnavailable, StudentError, Worker
 
 # What the NumPy-only worker's stand-ins raise (autograder/stand_ins/_forbidden_library.py).
 FORBIDDEN_LIBRARY_USE = re.compile(
-    r"ForbiddenLibraryError: `(?P<api>[\w.]+)` (?:called|used) in \S+, line (?P<line>\d+)")
+    r"ForbiddenLibraryError: `(?P<api>[\w.()]+)` (?:called|used) in \S+, line (?P<line>\d+)")
 FLAG_OF_KIND = {"timeout": "timeout", "memory": "memory", "died": "crashed", "protocol": "crashed",
                 "import": "import-error"}
 
