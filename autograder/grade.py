@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from autograder import __version__, fixtures, forms, intake, rules, stand_ins
-from autograder.cases import all_cases
+from autograder.cases import FORBIDDEN_MESSAGE, all_cases
 from autograder.config import CONFIG
 from autograder.mistakes import same_values
 from autograder.results import SubmissionResult, write_results
@@ -280,6 +280,8 @@ def grade_submission(path, out_dir=None, student="", submission_hash="", on_prog
                 result.tests, result.instructor_log = run_cases(all_cases(), session, on_result=progress)
             finally:
                 session.close()
+            if session.forbidden_apis():
+                apply_rule(result.tests, FORBIDDEN_MESSAGE.format(apis=", ".join(session.forbidden_apis())))
             result.flags = sorted(session.flags | ({"forbidden-api"} if session.forbidden_apis() else set()))
             result.diagnosis = session.diagnoses.most_common(1)[0][0] if session.diagnoses else ""
             result.isolation = session.isolation
@@ -300,6 +302,20 @@ def grade_submission(path, out_dir=None, student="", submission_hash="", on_prog
     if out_dir is not None:
         write_results(result, out_dir)
     return result
+
+
+def bound_by_the_rule(number):
+    """The parts a library convolution in conv2d costs: every conv2d part, the performance part, and is_testing."""
+    return number.startswith("2.") or number in ("3.1", "4.2")
+
+
+def apply_rule(tests, message):
+    """Zero the parts bound by the rule, whenever the library convolution was found: a conv2d that calls one only
+    for the model's large test batch is found after the conv2d parts have been scored."""
+    for test in tests:
+        if bound_by_the_rule(test.number) and test.score > 0:
+            test.score, test.status = 0.0, "failed"
+            test.output = f"{test.output}\n\n{message}" if test.output else message
 
 
 NOT_REACHED = "Not reached: grading was stopped at the time limit before this test ran."

@@ -16,7 +16,25 @@ def accuracy_fraction(accuracy, check):
     return float(np.clip((accuracy - check.zero_credit_accuracy) / span, 0.0, 1.0))
 
 
+# A model's predictions come from its convolution when replacing that convolution's output by zeros changes at
+# least this fraction of them (a trained CNN changes ~90%; a model that looks its answers up changes none).
+DEPENDENCE_FRACTION = 0.10
+NO_DEPENDENCE = ("Your model's predictions do not change when its first convolution's output is replaced by zeros "
+                 "({path}): they do not come from the convolution, so they are not scored. A model must learn its "
+                 "answers; looking them up (for example in scikit-learn's bundled digits) scores 0.")
+
+
 class Model(GradedCase):
+
+    def assert_depends_on_convolution(self, key, zeroed_key, path):
+        """The predictions under `key` change when the first convolution gives zeros (`zeroed_key`)."""
+        zeroed = self.session.model_result().get(zeroed_key)
+        if zeroed is None:
+            return                  # the model could not run without its convolution: it depends on it
+        predicted = self.predictions(key)
+        changed = float(np.mean(np.asarray(zeroed).reshape(len(predicted), -1).argmax(axis=1) != predicted)) \
+            if np.size(zeroed) == predicted.size * self.session.num_classes else 1.0
+        self.assertGreaterEqual(changed, DEPENDENCE_FRACTION, NO_DEPENDENCE.format(path=path))
 
     def predictions(self, key):
         """Predicted classes from the trained model's logits under `key` ("logits" or "logits_own")."""
@@ -36,6 +54,7 @@ class Model(GradedCase):
         """CNN: test accuracy on the digits set"""
         check = CONFIG.model
         predicted = self.predictions("logits")
+        self.assert_depends_on_convolution("logits", "logits_without_conv", "tf.nn.conv2d")
         accuracy = float(np.mean(predicted == self.session.digits()["test_labels"]))
         leaderboard.record(leaderboard.ACCURACY, accuracy)
         set_score(CONFIG.points.model_accuracy * accuracy_fraction(accuracy, check))
@@ -58,6 +77,7 @@ class Model(GradedCase):
         self.assertGreater(accuracy, CONFIG.model.zero_credit_accuracy,
                            f"Your model's test accuracy ({accuracy:.1%}) is too low for the agreement of its two "
                            "paths to show anything; train the model first (part 4.1).")
+        self.assert_depends_on_convolution("logits_own", "logits_own_without_conv", "your conv2d, is_testing=True")
         agreement = float(np.mean(self.predictions("logits_own") == self.predictions("logits")))
         self.assertGreaterEqual(
             agreement, CONFIG.model.own_conv_agreement,
