@@ -104,10 +104,6 @@ class GradingSession:
         With store_as the result stays in the worker (see Worker.call); the library convolutions it used are kept."""
         if self.stopped:
             raise StudentError("skipped", self.stopped)
-        if (module, function, self.part) == ("convolution", "conv2d", "Performance") and len(args) >= 3:
-            # The performance part (cases/performance.py) passes config.performance.stride as an int; the parts that
-            # score the convolution call conv2d in the form it works with (canonical unless another form was right).
-            args = (*args[:2], self.stride_argument(forms.stride_pair(args[2])), *args[3:])
         try:
             reply = self.worker().call(module, function, *args, max_reply_bytes=max_reply_bytes, store_as=store_as,
                                        timeout=timeout or self.config.sandbox.call_timeout_s)
@@ -127,7 +123,9 @@ class GradingSession:
         stand-in refused (the rule, with its line); and, after a timeout or a memory kill, stop calling student code
         for the rest of this part (each would otherwise cost one more full limit, or one more worker)."""
         if error.kind in FLAG_OF_KIND:
-            self.flags.add(FLAG_OF_KIND[error.kind])
+            module = getattr(error, "module", None)
+            # which file failed to import, when it is known: "import-error:assignment.py"
+            self.flags.add(FLAG_OF_KIND[error.kind] + (f":{module}.py" if error.kind == "import" and module else ""))
         found = FORBIDDEN_LIBRARY_USE.match(error.message) if error.kind == "exception" else None
         if found:
             self.runtime_forbidden.add(f"`{found['api']}` (line {found['line']})")

@@ -204,7 +204,9 @@ def judge(entry):
             judgement.problems.append(f"{number} should be 0: {judgement.scores.get(number)}")
     if "max_score" in verdict and judgement.total > verdict["max_score"]:
         judgement.problems.append(f"total {judgement.total} exceeds {verdict['max_score']}")
-    missing_flags = set(verdict.get("flags", ())) - set(judgement.flags)
+    # an expected flag "import-error" is also met by "import-error:convolution.py" (the file named)
+    missing_flags = {flag for flag in verdict.get("flags", ())
+                     if not any(got == flag or got.startswith(flag + ":") for got in judgement.flags)}
     if missing_flags:
         judgement.problems.append(f"flags {sorted(missing_flags)} missing (got {judgement.flags})")
     if entry.kind == "correct" and judgement.flags:

@@ -46,10 +46,11 @@ PASSED_ENVIRONMENT_PREFIXES = ("OPENBLAS_", "OMP_")
 class StudentError(Exception):
     """Something the student's code did. kind: exception | import | timeout | memory | died | protocol."""
 
-    def __init__(self, kind, message):
+    def __init__(self, kind, message, module=None):
         super().__init__(f"{kind}: {message}")
         self.kind = kind
         self.message = message
+        self.module = module        # for kind "import": the student's module that failed to import
 
 
 @dataclass
@@ -190,7 +191,8 @@ class Worker:
 
     def _ensure_started(self):
         if self._import_failure is not None:
-            raise StudentError(self._import_failure.kind, self._import_failure.message)
+            failure = self._import_failure
+            raise StudentError(failure.kind, failure.message, failure.module)
         if self._process is not None:
             return
         if self._started_once:
@@ -225,9 +227,10 @@ class Worker:
             self._import_failure = StudentError(kind, f"{error.message} while importing your modules")
             raise StudentError(kind, self._import_failure.message) from None
         if not reply.get("ok"):
-            self._import_failure = StudentError("import", str(reply.get("message")))
+            module = reply.get("module") if reply.get("module") in self.modules else None
+            self._import_failure = StudentError("import", str(reply.get("message")), module)
             self._stop()
-            raise StudentError("import", self._import_failure.message)
+            raise StudentError("import", self._import_failure.message, module)
 
     def _limit_child(self):
         """In the worker between fork and exec, before it drops to the sandbox identity: resource limits."""

@@ -460,7 +460,7 @@ class Server:
             try:
                 module = __import__(name)
             except BaseException as error:
-                return failure(error, kind="import")
+                return dict(failure(error, kind="import"), module=name)
             for function_name in WATCHED_FUNCTIONS.get(name, ()):
                 function = getattr(module, function_name, None)
                 if callable(function):
