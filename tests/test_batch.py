@@ -46,7 +46,7 @@ def test_every_submission_form_is_graded_and_listed(classroom, tmp_path):
     rows = csv_rows(out)
     assert set(rows) == names
     assert rows["zipped"]["diagnosis"] == "flipped_kernel" and rows["single"]["diagnosis"] == "stride_ignored"
-    assert rows["crashes_on_import"]["flags"] == "import-error"
+    assert rows["crashes_on_import"]["flags"] == "import-error:convolution.py"
     for name in names:
         assert json.loads((out / name / "results.json").read_text())["tests"]
     assert "Flagged submissions" in (out / "summary.md").read_text()
