@@ -12,12 +12,14 @@ import tempfile
 import zipfile
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from types import SimpleNamespace
 
 import jsonschema
 import pytest
 
 from autograder.config import CONFIG
 from autograder.gradescope import entry, package
+from autograder.grade import NOT_REACHED
 from autograder.gradescope.measure import MB, lay_out, run_measured
 from autograder.sandbox.isolation import UID_BASE
 from conftest import ROOT, SOLUTION, STENCIL
@@ -289,7 +291,8 @@ def test_time_limit_stops_grading_and_the_grader_still_reports(autograder_zip, g
     results, stdout = run_autograder(gradescope_root, autograder_zip, [hangs],
                                      extra_env={"AUTOGRADER_TIME_LIMIT_S": "4"})
     assert results["extra_data"]["status"] == "error" and not results["extra_data"].get("fallback"), stdout
-    assert "time limit" in results["output"] and "SIGTERM received" in stdout
+    assert "time limit" in results["output"] and "SIGTERM received during 2.1" in stdout
+    assert "while part 2.1 (" in results["output"] and "conv2d" in results["output"]
     tests = {test["number"]: test for test in results["tests"]}
     assert tests["1.1"]["score"] == tests["1.1"]["max_score"] > 0, "graded before the hang: its points are kept"
     assert results["score"] == tests["1.1"]["score"]
@@ -350,3 +353,18 @@ def test_gradescope_times_are_read_with_their_offset():
                                                                             tzinfo=timezone.utc)
     assert entry.parse_time("2018-07-01T21:22:32Z") == datetime(2018, 7, 1, 21, 22, 32, tzinfo=timezone.utc)
     assert entry.parse_time("yesterday") is None and entry.parse_time(None) is None
+
+
+def test_the_time_limit_message_names_the_part_and_what_to_fix():
+    """Training running out of time is not blamed on conv2d's loops, nor conv2d on training."""
+    def partial(finished):
+        tests = [SimpleNamespace(number=n, output="done" if n in finished else NOT_REACHED)
+                 for n in ("1.1", "2.1", "2.2", "2.3", "2.5", "3.1", "4.1", "4.2", "2.4")]
+        return SimpleNamespace(tests=tests)
+    during_training = entry.running_part(partial({"1.1", "2.1", "2.2", "2.3", "2.5", "3.1"}))
+    assert during_training.number == "4.1"
+    message = entry.time_limit_message(during_training)
+    assert "while part 4.1" in message and "training" in message and "conv2d" not in message
+    during_conv = entry.time_limit_message(entry.running_part(partial({"1.1"})))
+    assert "while part 2.1" in during_conv and "loops in conv2d" in during_conv
+    assert entry.running_part(None).number == "1.1"

@@ -25,8 +25,10 @@ from pathlib import Path
 
 from autograder.config import CONFIG
 from autograder.gradescope import leaderboard
-from autograder.grade import grade_submission, version, zero_tests
+from autograder.cases import all_cases
+from autograder.grade import NOT_REACHED, grade_submission, version, zero_tests
 from autograder.results import SubmissionResult, to_gradescope, write_json_atomically
+from autograder.runner import blank_result, test_methods
 
 OVER_DAILY_LIMIT = "over-daily-limit"     # extra_data.status of a submission refused by the daily limit
 DAY = timedelta(hours=24)
@@ -189,16 +191,34 @@ def grade(root):
     try:
         return grade_submission(root / "submission", student=student, on_progress=so_far.append)
     except GradingTimeUp:
-        print("== time limit: SIGTERM received; the sandbox was stopped")
-        message = ("**Grading took longer than the autograder's time limit, so it was stopped.** Look for very slow "
-                   "or endless loops (for example, Python loops over every pixel and channel in conv2d) and "
-                   "resubmit.")
+        running = running_part(so_far[-1] if so_far else None)
+        print(f"== time limit: SIGTERM received during {running.number}; the sandbox was stopped")
+        message = time_limit_message(running)
         if not so_far:
             return not_graded(message, "error")
         partial = so_far[-1]        # the parts graded before the stop keep their points
         partial.status, partial.flags = "error", sorted(set(partial.flags) | {"time-limit"})
         partial.output = message + " The tests that ran before the stop keep their scores."
         return partial
+
+
+def running_part(partial):
+    """The test that was running when grading stopped: the first, in the order the parts run, not yet finished."""
+    finished = {test.number for test in (partial.tests if partial else []) if test.output != NOT_REACHED}
+    order = [blank_result(function, name) for case in all_cases() for name, function in test_methods(case)]
+    return next((test for test in order if test.number not in finished), order[-1])
+
+
+def time_limit_message(running):
+    """What the student reads when grading was stopped at the time limit, naming the part that was running."""
+    if running.number.startswith("4."):
+        hint = (f"Your model's training was running (`train` is called {CONFIG.model.epochs} times on the digits "
+                "training set): make an epoch faster, for example with fewer or smaller layers or larger batches.")
+    else:
+        hint = ("Look for very slow or endless loops in conv2d (for example, Python loops over every pixel and "
+                "channel) and replace them with NumPy operations on whole arrays.")
+    return (f"**Grading took longer than the autograder's time limit, so it was stopped** while part "
+            f"{running.number} ({running.name}) was running. {hint} Then resubmit.")
 
 
 def report(result):
