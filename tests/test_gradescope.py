@@ -21,7 +21,7 @@ from autograder.config import CONFIG
 from autograder.gradescope import entry, package
 from autograder.grade import NOT_REACHED
 from autograder.gradescope.measure import MB, lay_out, run_measured
-from autograder.sandbox.isolation import UID_BASE
+from autograder.sandbox.identity import UID_BASE
 from conftest import ROOT, SOLUTION, STENCIL
 
 SCHEMA = json.loads((ROOT / "tests" / "gradescope_results.schema.json").read_text())

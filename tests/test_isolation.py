@@ -16,7 +16,7 @@ import pytest
 
 from autograder.config import CONFIG
 from autograder.sandbox import REPOSITORY, StudentError, Worker
-from autograder.sandbox import isolation
+from autograder.sandbox import identity, isolation, view
 from autograder.sandbox.isolation import IsolationUnavailable, Sandbox, leftovers
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="the sandbox needs root (README, Security)")
@@ -87,7 +87,7 @@ def test_temporary_folders_and_ipc_are_private_and_wiped(tmp_path):
         assert all(identifier >= 0 for identifier in identifiers)
         if worker.isolation["private_temp"]:       # the host's folders never saw the files
             assert not any(os.path.exists(f"{folder}/cnn-isolation-test-litter")
-                           for folder in isolation.SHARED_TEMP)
+                           for folder in identity.SHARED_TEMP)
     finally:
         worker.close()
     assert leftovers([uid]) == []
@@ -187,7 +187,7 @@ def test_fails_closed_when_the_identity_cannot_run_python(tmp_path, monkeypatch)
     (hidden / "python").symlink_to(sys.executable)
     monkeypatch.setattr(sys, "executable", str(hidden / "python"))
     monkeypatch.setattr(isolation, "_PYTHON_CHECKED", {})
-    monkeypatch.setattr(isolation, "_runtime_paths", lambda: [])       # the view shows no runtime again
+    monkeypatch.setattr(view, "runtime_paths", lambda: [])       # the view shows no runtime again
     with pytest.raises(IsolationUnavailable) as caught:
         Sandbox.open(CONFIG.sandbox)
     message = str(caught.value)

@@ -14,7 +14,8 @@ import pytest
 from autograder.config import CONFIG
 from autograder.sandbox import REPOSITORY, Stashed, StudentError, Worker
 from autograder.sandbox import worker as protocol
-from autograder.sandbox.isolation import UID_BASE, _namespaces_available
+from autograder.sandbox.identity import UID_BASE
+from autograder.sandbox.view import namespaces_available
 
 
 def student(tmp_path, **modules):
@@ -106,7 +107,7 @@ def test_isolation_is_reported(simple_worker):
     assert isolation["mode"] in ("namespaces", "permissions")
     assert isolation["uid"] >= UID_BASE
     assert isolation["network_blocked"] is ("network" in isolation["namespaces"])
-    if _namespaces_available():             # this machine (and CI) allow them: the report must say they held
+    if namespaces_available():             # this machine (and CI) allow them: the report must say they held
         assert isolation["mode"] == "namespaces" and isolation["network_blocked"] is True
         assert set(isolation["namespaces"]) == {"pid", "mount", "ipc", "uts", "network"}
 
