@@ -94,6 +94,7 @@ class Config:
     # Gradescope only: graded submissions a student may make in any 24 hours (0 = no limit). Over the limit a
     # submission is not graded (score 0) and the student is told when they can submit again.
     submissions_per_day: int = 0
+    leaderboard: bool = False        # Gradescope only: add the leaderboard entries (conv2d time ratio, model accuracy)
 
 
 CONFIG = Config()
