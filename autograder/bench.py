@@ -302,11 +302,42 @@ def bench_ratio(repeats, runs=None):
                   f"{min(row['reference_ms'] for row in rows):.1f}-{max(row['reference_ms'] for row in rows):.1f} ms")
 
 
+def bench_container(repeats):
+    """Gradescope's default container, as near as this machine gets: the zip's run_autograder in an environment built
+    from the grading lock alone, without CAP_SYS_ADMIN, in a 768 MB memory cgroup at 0.5 CPU."""
+    from autograder.gradescope import package
+    from autograder.gradescope.measure import grading_environment, run_like_gradescope
+
+    print(f"\n7. Gradescope's default container (768 MB, 0.5 CPU, no CAP_SYS_ADMIN, grading-only environment), "
+          f"{repeats} runs each; goal: solution 100, memory_hog its 10 points with a memory message, grader never "
+          "killed")
+    python = grading_environment()
+    with tempfile.TemporaryDirectory(prefix="cnn-bench-zip-") as folder:
+        autograder_zip = Path(folder) / "autograder.zip"
+        package.build(autograder_zip)
+        for name, files in (("solution", [ROOT / "solution" / "convolution.py", ROOT / "solution" / "assignment.py"]),
+                            ("memory_hog", [ROOT / "examples" / "submissions" / "memory_hog" / "convolution.py"])):
+            for run in range(repeats):
+                try:
+                    results, _, stats = run_like_gradescope(autograder_zip, files, python, memory_mb=768,
+                                                            cpu_fraction=0.5)
+                except OSError as error:
+                    print(f"   not measured: no cgroup v1 memory and cpu controllers to write here ({error})")
+                    return
+                extra = results.get("extra_data", {})
+                memory_message = any("memory" in test.get("output", "") for test in results.get("tests", []))
+                print(f"   {name} run {run + 1}: score {results['score']:g}, status {extra.get('status')}, "
+                      f"{stats['seconds']:.1f} s, container peak {stats['peak_mb']:.0f} MB (headroom "
+                      f"{768 - stats['peak_mb']:.0f} MB), OOM kills in the container {stats['oom_kills']}, "
+                      f"sandbox limit {extra.get('isolation', {}).get('memory_limit_mb')} MB"
+                      + (", memory message" if memory_message else ""))
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m autograder.bench", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=50, help="timed runs per conv2d shape and side")
-    parser.add_argument("--only", choices=["conv2d", "model", "grading", "sandbox", "batch", "ratio"],
+    parser.add_argument("--only", choices=["conv2d", "model", "grading", "sandbox", "batch", "ratio", "container"],
                         action="append")
     parser.add_argument("--ratio-repeats", type=int, default=10, help="gradings of the solution's speed per setting")
     parser.add_argument("--ratio-runs", type=int, help="timed runs per grading (default: performance.runs)")
@@ -319,7 +350,7 @@ def main(argv=None):
     if args.solution_ratios:
         print(json.dumps(solution_ratios(args.solution_ratios, args.ratio_runs)))
         return 0
-    parts = args.only or ["conv2d", "model", "grading", "sandbox", "batch", "ratio"]
+    parts = args.only or ["conv2d", "model", "grading", "sandbox", "batch", "ratio", "container"]
     print(f"Benchmark on {os.cpu_count()} cores, Python {sys.version.split()[0]}, NumPy {np.__version__}")
     if "sandbox" in parts:
         bench_sandbox(calls=300)
@@ -332,6 +363,8 @@ def main(argv=None):
         bench_batch()
     if "conv2d" in parts:
         bench_conv2d(args.runs)
+    if "container" in parts:
+        bench_container(repeats=5)
     if "ratio" in parts:
         bench_ratio(args.ratio_repeats, args.ratio_runs)
     return 0

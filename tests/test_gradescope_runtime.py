@@ -7,11 +7,8 @@ namespaces and works by permissions. Every bundled example, the solution and the
 in `make grade` (tests/test_examples.py's promises), the notebook included; and in a 768 MB memory cgroup, as
 Gradescope's default container, the solution still gets full marks and a memory blow-up costs only its own points.
 """
-import json
 import os
-import shutil
 import subprocess
-import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import SimpleNamespace
@@ -19,8 +16,8 @@ from types import SimpleNamespace
 import pytest
 
 from autograder.gradescope import package
-from autograder.gradescope.measure import grading_environment, lay_out
-from conftest import ROOT, SOLUTION, STENCIL
+from autograder.gradescope.measure import grading_environment, run_like_gradescope
+from conftest import SOLUTION, STENCIL
 from test_examples import EXAMPLES, PROMISES, full_marks
 
 pytestmark = [pytest.mark.slow,
@@ -56,23 +53,6 @@ def as_result(results):
                            isolation=extra.get("isolation", {}))
 
 
-def run_like_gradescope(autograder_zip, files, python, cgroup=None):
-    """Lay out a Gradescope root, run its run_autograder as root without CAP_SYS_ADMIN (in `cgroup` if given);
-    (results.json, stdout)."""
-    root = Path(tempfile.mkdtemp(prefix="gradescope-runtime-"))
-    os.chmod(root, 0o755)
-    try:
-        lay_out(root, autograder_zip, files, METADATA)
-        env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "AUTOGRADER_ROOT": str(root),
-               "AUTOGRADER_PYTHON": str(python)}
-        command = ["setpriv", "--bounding-set", "-sys_admin", str(root / "source" / "run_autograder")]
-        enter = (lambda: (cgroup / "cgroup.procs").write_text(str(os.getpid()))) if cgroup else None
-        completed = subprocess.run(command, env=env, capture_output=True, text=True, timeout=900, preexec_fn=enter)
-        return json.loads((root / "results" / "results.json").read_text()), completed.stdout
-    finally:
-        shutil.rmtree(root, ignore_errors=True)
-
-
 @pytest.fixture(scope="module")
 def python():
     return grading_environment()
@@ -89,14 +69,15 @@ def autograder_zip(tmp_path_factory):
 def graded(autograder_zip, python):
     """Every submission through the zip, two at a time (as `make grade` on 2 cores)."""
     with ThreadPoolExecutor(2) as pool:
-        runs = {name: pool.submit(run_like_gradescope, autograder_zip, submission_files(folder), python)
+        runs = {name: pool.submit(run_like_gradescope, autograder_zip, submission_files(folder), python,
+                                  metadata=METADATA)
                 for name, folder in SUBMISSIONS.items()}
         return {name: run.result() for name, run in runs.items()}
 
 
 @pytest.mark.parametrize("name", sorted(SUBMISSIONS))
 def test_each_submission_scores_in_the_grading_runtime_what_make_grade_gives(graded, name):
-    results, stdout = graded[name]
+    results, stdout, _ = graded[name]
     result = as_result(results)
     assert result.status == "graded", stdout[-3000:]
     CHECKS[name](result)
@@ -112,29 +93,15 @@ def test_the_runtime_has_what_student_files_import(python):
     assert completed.returncode == 0 and completed.stdout.strip().lower() == "agg", completed.stderr
 
 
-@pytest.fixture
-def container_768mb():
-    """A memory cgroup of 768 MB, Gradescope's default container."""
+@pytest.mark.parametrize("name", ["solution", "memory_hog"])
+def test_in_a_768_mb_container_the_grader_survives_and_memory_costs_only_its_points(autograder_zip, python, name):
     if not (MEMORY_CGROUP / "cgroup.procs").exists():
         pytest.fail("no cgroup v1 memory controller here to stand for Gradescope's 768 MB container")
-    group = MEMORY_CGROUP / f"cnn-test-container-{os.getpid()}"
-    group.mkdir()
-    (group / "memory.limit_in_bytes").write_text(str(768 * 1024 * 1024))
-    yield group
-    # deepest first: the sandboxes' groups nested inside it
-    subprocess.run(["find", str(group), "-depth", "-type", "d", "-exec", "rmdir", "{}", ";"], check=False)
-
-
-@pytest.mark.parametrize("name", ["solution", "memory_hog"])
-def test_in_a_768_mb_container_the_grader_survives_and_memory_costs_only_its_points(autograder_zip, python,
-                                                                                  container_768mb, name):
-    results, stdout = run_like_gradescope(autograder_zip, submission_files(SUBMISSIONS[name]), python,
-                                          cgroup=container_768mb)
+    results, stdout, stats = run_like_gradescope(autograder_zip, submission_files(SUBMISSIONS[name]), python,
+                                                 memory_mb=768, metadata=METADATA)
     result = as_result(results)
     assert result.status == "graded", f"the grader itself was killed or failed:\n{stdout[-3000:]}"
     CHECKS[name](result)
-    oom = dict(line.split() for line in (container_768mb / "memory.oom_control").read_text().splitlines())
     print(f"\n{name} at 768 MB: score {result.score}, sandbox limit {result.isolation.get('memory_limit_mb')} MB, "
-          f"container peak {int((container_768mb / 'memory.max_usage_in_bytes').read_text()) / 2**20:.0f} MB, "
-          f"OOM kills in the container {oom.get('oom_kill')}")
+          f"container peak {stats['peak_mb']:.0f} MB, OOM kills in the container {stats['oom_kills']}")
     assert result.isolation["memory_limit_mb"] <= 768 - 160

@@ -175,3 +175,50 @@ def grading_environment(version=None):
                        cwd=repo, check=True)
         (target / ".ready").touch()
     return python
+
+
+def run_like_gradescope(autograder_zip, files, python, memory_mb=None, cpu_fraction=None, metadata=None):
+    """The zip laid out in a fresh root and its run_autograder run as Gradescope runs it: as root without
+    CAP_SYS_ADMIN (Docker's default capabilities: no namespaces), with `python` as the grading Python, inside a
+    container-like cgroup of `memory_mb` and `cpu_fraction` of a CPU when given (cgroup v1, as on this machine).
+    Returns (results.json, stdout, {"seconds", "peak_mb", "oom_kills"} of that cgroup or of the run)."""
+    root = Path(tempfile.mkdtemp(prefix="gradescope-run-"))
+    os.chmod(root, 0o755)
+    groups = []
+    try:
+        lay_out(root, autograder_zip, files, metadata or {"id": 1, "created_at": "2026-11-01T12:00:00-05:00",
+                                                          "previous_submissions": [], "users": []})
+        if memory_mb is not None:
+            groups.append(_container_group("memory", {"memory.limit_in_bytes": memory_mb * 1024 * 1024}))
+        if cpu_fraction is not None:
+            groups.append(_container_group("cpu", {"cpu.cfs_period_us": 100000,
+                                                   "cpu.cfs_quota_us": int(100000 * cpu_fraction)}))
+
+        def enter():
+            for group in groups:
+                (group / "cgroup.procs").write_text(str(os.getpid()))
+        env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "AUTOGRADER_ROOT": str(root),
+               "AUTOGRADER_PYTHON": str(python)}
+        started = time.monotonic()
+        completed = subprocess.run(["setpriv", "--bounding-set", "-sys_admin", str(root / "source" / "run_autograder")],
+                                   env=env, capture_output=True, text=True, timeout=900, preexec_fn=enter)
+        stats = {"seconds": time.monotonic() - started, "peak_mb": None, "oom_kills": None}
+        for group in groups:
+            if group.parent.name == "memory":
+                stats["peak_mb"] = int((group / "memory.max_usage_in_bytes").read_text()) / 2 ** 20
+                control = dict(line.split() for line in (group / "memory.oom_control").read_text().splitlines())
+                stats["oom_kills"] = int(control.get("oom_kill", 0))
+        return json.loads((root / "results" / "results.json").read_text()), completed.stdout, stats
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+        for group in groups:         # deepest first: the sandboxes' own groups nest inside
+            subprocess.run(["find", str(group), "-depth", "-type", "d", "-exec", "rmdir", "{}", ";"], check=False)
+
+
+def _container_group(controller, settings):
+    """A fresh cgroup v1 group of `controller` standing for a container; OSError where none can be made."""
+    group = Path("/sys/fs/cgroup") / controller / f"cnn-container-{os.getpid()}-{time.monotonic_ns()}"
+    group.mkdir()
+    for name, value in settings.items():
+        (group / name).write_text(str(value))
+    return group
