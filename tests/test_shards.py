@@ -1,8 +1,8 @@
 """Grading beyond one machine: `--shard auto` from a Slurm job array or a Kubernetes Indexed Job, and `merge`.
 
-The end-to-end test runs a 4-task array locally, one `python -m autograder grade --shard auto` per task with the
-variables the scheduler would set, merges the shard folders, and compares the merged grades.csv with one run over
-the whole class.
+The end-to-end test runs a 4-task array locally through examples/cluster/'s Slurm script and Indexed Job commands,
+with the variables each scheduler would set, merges the shard folders as they do, and compares the merged grades.csv
+with one run over the whole class.
 """
 import csv
 import json
@@ -98,10 +98,7 @@ def small_class(tmp_path_factory):
 
 
 def grade(args, environ=None):
-    env = {key: value for key, value in os.environ.items() if key not in SCHEDULER_VARIABLES}
-    env.update(environ or {})
-    return subprocess.run([sys.executable, "-m", "autograder", *args], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=600)
+    return run([sys.executable, "-m", "autograder", *args], environ or {})
 
 
 def grades(out):
@@ -118,32 +115,76 @@ def single_machine(small_class, tmp_path_factory):
     return grades(out)
 
 
-SLURM_ARRAYS = {  # the variables of the four tasks (1-based Slurm arrays: see the parametrized test above)
-    "slurm --array=0-3": [slurm(i, 0, 3, 4, 1) for i in range(4)],
-    "kubernetes completions: 4": [{"JOB_COMPLETION_INDEX": str(i), SHARDS_ENV: "4"} for i in range(4)],
-}
+CLUSTER = ROOT / "examples" / "cluster"
+
+
+def run_slurm_array(small_class, out, tmp_path):
+    """examples/cluster/slurm.sbatch as Slurm would run it: submitted by hand (a stand-in sbatch records the two
+    submissions), then each of the array's four tasks with the variables of --array=0-3, then the merge's --wrap."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "sbatch").write_text('#!/bin/sh\nprintf "%s\\0" "$@" >> "$SBATCH_LOG"; printf "\\036" >> "$SBATCH_LOG"\n'
+                                    'echo 4242\n')
+    (bin_dir / "sbatch").chmod(0o755)
+    log = tmp_path / "sbatch.log"
+    env = {"PATH": f"{bin_dir}:{os.environ['PATH']}", "SBATCH_LOG": str(log), "SHARDS": "4", "PY": sys.executable}
+    script = ["bash", str(CLUSTER / "slurm.sbatch"), str(small_class), str(out)]
+    done = run(script, env)
+    assert done.returncode == 0 and "4 tasks" in done.stdout, done.stderr
+    array, merge = [[arg for arg in call.split("\0") if arg] for call in log.read_text().split("\036") if call]
+    assert "--array=0-3" in array and "--dependency=afterok:4242" in merge
+    for task in range(4):
+        done = run(script, {"PY": sys.executable, "SLURM_JOB_ID": str(4243 + task), "SLURM_SUBMIT_DIR": str(ROOT),
+                            "SLURM_CPUS_PER_TASK": "2", **slurm(task, 0, 3, 4, 1)})
+        assert done.returncode == 0, done.stderr
+    return run(["sh", "-c", merge[merge.index("--wrap") + 1]], {})
+
+
+def run_indexed_job(small_class, out, tmp_path):
+    """The commands of examples/cluster/k8s-indexed-job.yaml, with its paths mapped onto this machine, as the four
+    pods of its Indexed Job (JOB_COMPLETION_INDEX) and then the merge Job would run them."""
+    import yaml
+    documents = {d["metadata"]["name"]: d for d in yaml.safe_load_all((CLUSTER / "k8s-indexed-job.yaml").read_text())}
+    job = documents["cnn-grade"]["spec"]
+    assert job["completionMode"] == "Indexed"
+    container = job["template"]["spec"]["containers"][0]
+    assert {e["name"]: e["value"] for e in container["env"]}[SHARDS_ENV] == str(job["completions"])
+
+    def local(command):
+        return (command.replace(".venv/bin/python", sys.executable).replace("/data/class", str(small_class))
+                .replace("/data/grades", str(out)))
+
+    for index in range(4):
+        done = run(["/bin/sh", "-c", local(container["args"][0])], {"JOB_COMPLETION_INDEX": str(index),
+                                                                     SHARDS_ENV: "4"})
+        assert done.returncode == 0, done.stderr
+    merge = documents["cnn-merge"]["spec"]["template"]["spec"]
+    done = run(["/bin/sh", "-c", local(merge["initContainers"][0]["args"][0])], {SHARDS_ENV: "4"})
+    assert done.returncode == 0, done.stderr
+    return run(["/bin/sh", "-c", local(merge["containers"][0]["args"][0])], {})
+
+
+def run(command, environ):
+    env = {key: value for key, value in os.environ.items() if key not in SCHEDULER_VARIABLES}
+    env.update(environ)
+    return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("array", list(SLURM_ARRAYS))
-def test_a_four_task_array_merges_into_the_single_machine_grades(array, small_class, single_machine, tmp_path):
-    folders = []
-    for task, environ in enumerate(SLURM_ARRAYS[array]):
-        out = tmp_path / f"shard-{task}"
-        done = grade(["grade", str(small_class), "--shard", "auto", "--out", str(out), "--jobs", "2"], environ)
-        assert done.returncode == 0, done.stderr
-        listing = json.loads((out / "shard.json").read_text())
+@pytest.mark.parametrize("engine", [run_slurm_array, run_indexed_job], ids=["slurm", "kubernetes"])
+def test_a_four_task_array_merges_into_the_single_machine_grades(engine, small_class, single_machine, tmp_path):
+    out = tmp_path / "grades"
+    done = engine(small_class, out, tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert grades(out / "all") == single_machine
+    folders = [out / f"shard-{task}" for task in range(4)]
+    for task, folder in enumerate(folders):
+        listing = json.loads((folder / "shard.json").read_text())
         assert (listing["index"], listing["count"]) == (task + 1, 4)
-        folders.append(out)
     shards = [set(json.loads((f / "shard.json").read_text())["submissions"]) for f in folders]
     assert sum(map(len, shards)) == len(CLASS) and set().union(*shards) == {e.split("/")[1] for e in CLASS}
 
-    merged = tmp_path / "all"
-    done = grade(["merge", *map(str, reversed(folders)), "--out", str(merged)])
-    assert done.returncode == 0, done.stderr
-    assert grades(merged) == single_machine
-
-    # A shard missing is refused (and listed as pending with --partial); a shard from another split too.
+    # A shard missing is refused (and listed as pending with --partial); the same shard twice too.
     done = grade(["merge", *map(str, folders[:3]), "--out", str(tmp_path / "partial")])
     assert done.returncode == 2 and "shards not given" in done.stderr
     done = grade(["merge", *map(str, folders[:3]), "--out", str(tmp_path / "partial"), "--partial"])
@@ -152,7 +193,7 @@ def test_a_four_task_array_merges_into_the_single_machine_grades(array, small_cl
     assert sorted(rows) == sorted(e.split("/")[1] for e in CLASS)
     assert {name for name, row in rows.items() if row["status"] == "pending"} == shards[3]
     shutil.copytree(folders[0], tmp_path / "copy")
-    problems, _ = check_shards([*folders, tmp_path / "copy"])  # the same shard twice
+    problems, _ = check_shards([*folders, tmp_path / "copy"])
     assert problems == [f"shard 1/4 is in more than one folder: {folders[0]}, {tmp_path / 'copy'}"]
 
 
