@@ -614,9 +614,10 @@ def collect(out_dirs):
     results = {}
     for out_dir in map(Path, out_dirs):
         listing = _shard_listing(out_dir)
+        own = set(listing["submissions"]) if listing else None
         for folder in sorted(p for p in out_dir.iterdir() if p.is_dir()):
             result = load_result(folder)
-            if result and (listing is None or result.name in listing["submissions"]):
+            if result and (own is None or result.name in own):
                 results[result.name] = result
         for name in (listing or {}).get("submissions", []):
             if name not in results:
