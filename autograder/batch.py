@@ -2,8 +2,8 @@
 summary. A finished submission's results are on disk at once, so an interrupted run loses nothing and a re-run
 resumes: a submission already graded by the same autograder version, unchanged since, is not graded again.
 
-    python -m autograder grade SUBMISSIONS... [--out DIR] [--jobs N] [--force] [--shard I/N]
-    python -m autograder merge OUT_DIRS... --out DIR        (after sharding a class across machines)
+    python -m autograder grade SUBMISSIONS... [--out DIR] [--jobs N] [--force] [--shard I/N | --shard auto [--shards N]]
+    python -m autograder merge OUT_DIRS... --out DIR [--partial]   (after sharding a class across machines)
 """
 import argparse
 import concurrent.futures
