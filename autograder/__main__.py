@@ -8,7 +8,7 @@ VERBS = {  # verb: (module, function taking argv, what it does)
     "grade": ("autograder.batch", "main", "grade submissions: folders, .zip, .py, .ipynb, or folders of them"),
     "merge": ("autograder.batch", "merge_main", "merge the output folders of sharded grading runs"),
     "stencil": ("autograder.stencil", "main", "regenerate stencil/ from solution/ (--check: only report drift)"),
-    "fixtures": ("autograder.fixtures", "main", "rebuild the grading fixtures with TensorFlow"),
+    "fixtures": ("autograder.build_fixtures", "main", "rebuild the grading fixtures with TensorFlow"),
     "selfcheck": ("autograder.selfcheck", "main", "data of the students' check.py (--check: only report)"),
     "verdicts": ("autograder.verdicts", "main", "grade the catalogue of correct, mistaken and attacking entries"),
     "similarity": ("autograder.similarity", "main", "similarity report of a class's code (pairs, pages, summary)"),

@@ -15,13 +15,13 @@ from pathlib import Path
 
 import numpy as np
 
-from autograder import __version__, fixtures, forms, intake, rules, stand_ins
+from autograder import __version__, fixture_files, forms, intake, rules, stand_ins
 from autograder.cases import FORBIDDEN_MESSAGE, all_cases
 from autograder.config import CONFIG
-from autograder.mistakes import same_values
 from autograder.results import SubmissionResult, write_results
 from autograder.runner import blank_result, error_summary, number_key, run_cases, test_methods
 from autograder.sandbox import IsolationUnavailable, StudentError, Worker
+from autograder.tolerance import same_output
 
 # What the NumPy-only worker's stand-ins raise (autograder/stand_ins/_forbidden_library.py).
 FORBIDDEN_LIBRARY_USE = re.compile(
@@ -42,7 +42,7 @@ class Outcome:
 
 def version():
     """Identifies the grading: code version and fixture content (resumed batches regrade when it changes)."""
-    return f"{__version__}+{fixtures.fixture_hash()[:12]}"
+    return f"{__version__}+{fixture_files.fixture_hash()[:12]}"
 
 
 class GradingSession:
@@ -145,7 +145,7 @@ class GradingSession:
         """The set's cases in the canonical form the scored parts call conv2d in (see autograder/forms.py)."""
         if set_name not in self._cases:
             self._cases[set_name] = [forms.canonical_case(case, self.config.canonical_strides)
-                                     for case in fixtures.load_conv_cases(set_name)]
+                                     for case in fixture_files.load_conv_cases(set_name)]
         return self._cases[set_name]
 
     def conv_outcomes(self, set_name):
@@ -170,7 +170,7 @@ class GradingSession:
         return outcome_of(reply)
 
     def is_right(self, case, outcome):
-        return outcome.output is not None and same_values(outcome.output, case.expected, self.config.tolerance)
+        return outcome.output is not None and same_output(outcome.output, case.expected, self.config.tolerance)
 
     def _conv_outcome(self, case):
         """The canonical call; when it raises (or is wrong on a stride > 1), the other strides forms tf.nn.conv2d
@@ -201,7 +201,7 @@ class GradingSession:
 
     def digits(self):
         if self._digits is None:
-            self._digits = fixtures.load_digits()
+            self._digits = fixture_files.load_digits()
         return self._digits
 
     def model_result(self):
@@ -250,7 +250,7 @@ def outcome_of(reply):
     return Outcome(output=value)
 
 
-def grade_submission(path, out_dir=None, student="", submission_hash="", on_progress=None):
+def grade_submission(path, out_dir=None, student="", submission_hash="", on_progress=None, config=CONFIG):
     """Grade the submission at `path`; write `out_dir`/results.json when given. Never raises for student faults;
     raises IsolationUnavailable (before any student code ran) when the sandbox cannot be established here.
 
@@ -264,10 +264,10 @@ def grade_submission(path, out_dir=None, student="", submission_hash="", on_prog
     try:
         with tempfile.TemporaryDirectory(prefix="cnn-grade-") as scratch:
             staged = intake.stage(path, Path(scratch) / "submission")
-            session = GradingSession(staged, hide=(Path(path).resolve().parent,))
+            session = GradingSession(staged, config=config, hide=(Path(path).resolve().parent,))
             progress = None
             if on_progress is not None:
-                not_reached = zero_tests(NOT_REACHED)
+                not_reached = zero_tests(NOT_REACHED, config)
                 finished = {}
 
                 def progress(test):
@@ -289,13 +289,13 @@ def grade_submission(path, out_dir=None, student="", submission_hash="", on_prog
     except intake.SubmissionError as error:
         result.status = "error"
         result.output = f"**Your submission could not be graded.** {error}"
-        result.tests = zero_tests(str(error))
+        result.tests = zero_tests(str(error), config)
     except Exception:
         result.status = "error"
         result.output = ("**The autograder failed on your submission.** This is not your fault; your instructor has "
                          "the details. Your score is 0 until they regrade it.")
         result.instructor_log += traceback.format_exc()
-        result.tests = zero_tests("Not graded: the autograder failed.")
+        result.tests = zero_tests("Not graded: the autograder failed.", config)
     result.execution_time = time.monotonic() - started
     if out_dir is not None:
         write_results(result, out_dir)
@@ -319,12 +319,12 @@ def apply_rule(tests, message):
 NOT_REACHED = "Not reached: grading was stopped at the time limit before this test ran."
 
 
-def zero_tests(message):
-    """Every graded test at 0 with one message, so results.json always lists the full point total."""
+def zero_tests(message, config=CONFIG):
+    """Every graded test at 0 with one message, so results.json always lists the full point total (of `config`)."""
     tests = []
     for case_class in all_cases():
         for method_name, function in test_methods(case_class):
-            test = blank_result(function, method_name)
+            test = blank_result(function, method_name, config)
             test.output = message
             tests.append(test)
     return sorted(tests, key=number_key)

@@ -6,8 +6,11 @@ padding "SAME" | "VALID" | [[0, 0], [top, bottom], [left, right], [0, 0]]). Most
 the wrong inputs" and reuse the reference conv2d; on cases where a mistake cannot show (e.g. no input-channel
 mistake with C_in = 1) its output simply equals the correct one, and `diagnose` ignores it there.
 
-`diagnose(case, student_output)` names the first mistake that explains a wrong answer. This module must not
-import TensorFlow: it runs inside the grader process.
+`diagnose(case, student_output)` names the first mistake that explains a wrong answer; `exposed(case)` lists the
+mistakes a case can show. This is the one table of known mistakes: adding one means adding its function and its
+entry in MISTAKES (and a catalogue entry in tests/catalogue/mistakes/), nothing else: no fixture rebuild, no change
+of the fixture hash (`make stencil` copies it into the students' self-check). This module must not import
+TensorFlow: it runs inside the grader process.
 """
 from dataclasses import dataclass
 from typing import Callable, Optional
@@ -16,6 +19,7 @@ import numpy as np
 
 from autograder.config import CONFIG
 from autograder.reference import reference_conv2d
+from autograder.tolerance import same_output
 
 
 @dataclass(frozen=True)
@@ -309,36 +313,42 @@ MISTAKES_BY_NAME = {mistake.name: mistake for mistake in MISTAKES}
 DIAGNOSIS_NAMES = set(MISTAKES_BY_NAME) | set(FORM_DIAGNOSES)
 
 
-def same_values(first, second, tolerance=CONFIG.tolerance):
-    """Same shape and allclose within the grading tolerance."""
-    first, second = np.asarray(first), np.asarray(second)
-    return first.shape == second.shape and np.allclose(first, second, rtol=tolerance.rtol, atol=tolerance.atol)
+def exposed(case, tolerance=CONFIG.tolerance):
+    """[(mistake, its output as float64)] of the known mistakes whose output on `case` differs from the right one, in
+    MISTAKES' order: the mistakes this case can show. Computed from the case's inputs alone (nothing about mistakes
+    is stored with the TensorFlow fixtures), so a new mistake needs no fixture rebuild.
 
-
-_same_values = same_values
-
-
-def diagnose(case, student_output, tolerance=CONFIG.tolerance) -> Optional[Mistake]:
-    """The first known mistake that explains `student_output` on `case`, or None.
-
-    case: anything with inputs, filters, strides, padding and expected (a fixtures.ConvCase).
-    student_output: the student's array (any shape; non-numeric output gives None).
-    A mistake counts only where its output differs from the correct one: on a case where a mistake makes no
-    difference, matching it is no evidence of it. Likewise an all-zero answer names no mistake.
+    case: anything with inputs, filters, strides, padding and expected (a fixture_files.ConvCase).
     """
-    try:
-        student = np.asarray(student_output, dtype=np.float64)
-    except (TypeError, ValueError):
-        return None
     expected = np.asarray(case.expected, dtype=np.float64)
-    if _same_values(student, expected, tolerance) or (student.size and not student.any()):
-        return None     # right, or all zeros (e.g. an output array never written): evidence of no particular mistake
+    found = []
     for mistake in MISTAKES:
         try:
             mistaken = np.asarray(mistake.compute(case.inputs, case.filters, case.strides, case.padding),
                                   dtype=np.float64)
         except ValueError:  # e.g. a variant whose window no longer fits; it just explains nothing here
             continue
-        if not _same_values(mistaken, expected, tolerance) and _same_values(student, mistaken, tolerance):
+        if not same_output(mistaken, expected, tolerance):
+            found.append((mistake, mistaken))
+    return found
+
+
+def diagnose(case, student_output, tolerance=CONFIG.tolerance) -> Optional[Mistake]:
+    """The first known mistake that explains `student_output` on `case`, or None.
+
+    case: anything with inputs, filters, strides, padding and expected (a fixture_files.ConvCase).
+    student_output: the student's array (any shape; non-numeric output gives None).
+    A mistake counts only where its output differs from the correct one (see `exposed`): on a case where a mistake
+    makes no difference, matching it is no evidence of it. Likewise an all-zero answer names no mistake.
+    """
+    try:
+        student = np.asarray(student_output, dtype=np.float64)
+    except (TypeError, ValueError):
+        return None
+    expected = np.asarray(case.expected, dtype=np.float64)
+    if same_output(student, expected, tolerance) or (student.size and not student.any()):
+        return None     # right, or all zeros (e.g. an output array never written): evidence of no particular mistake
+    for mistake, mistaken in exposed(case, tolerance):
+        if same_output(student, mistaken, tolerance):
             return mistake
     return None

@@ -10,6 +10,8 @@ import time
 import traceback
 import unittest
 
+from autograder.cases import max_points, visibility
+from autograder.config import CONFIG
 from autograder.results import TestResult
 from autograder.sandbox import IsolationUnavailable, StudentError
 
@@ -65,14 +67,15 @@ def test_methods(case_class):
     return sorted(methods, key=lambda item: [int(part) for part in item[1].__number__.split(".")])
 
 
-def blank_result(function, method_name):
-    """A TestResult at 0 points carrying the test's metadata (name from the docstring's first line)."""
+def blank_result(function, method_name, config=CONFIG):
+    """A TestResult at 0 points carrying the test's metadata (name from the docstring's first line; points and
+    visibility from `config`, see cases.scored)."""
     return TestResult(
         name=(function.__doc__ or method_name).strip().splitlines()[0],
         number=function.__number__,
         score=0.0,
-        max_score=float(getattr(function, "__weight__", 0)),
-        visibility=getattr(function, "__visibility__", "visible"),
+        max_score=max_points(function, config),
+        visibility=visibility(function, config),
         tags=tuple(getattr(function, "__tags__", ())),
     )
 
@@ -82,14 +85,19 @@ def run_test(case_class, name, session):
     function = getattr(case_class, name)
     test = case_class(name)
     test.session = session
-    max_score = float(getattr(function, "__weight__", 0))
-    # @partial_credit keeps the score on the function object itself: clear what a previous submission left there.
+    max_score = max_points(function, session.config)
+    # gradescope-utils' @partial_credit keeps the score on the function object: clear what a previous submission
+    # left there. @scored(partial=True) methods get a set_score of their own instead.
     if hasattr(function, "__score__"):
         del function.__score__
+    given = {}
     log = ""
     started = time.monotonic()
     try:
-        getattr(test, name)()
+        if getattr(function, "__partial__", False):
+            getattr(test, name)(set_score=lambda value: given.update(score=value))
+        else:
+            getattr(test, name)()
         failure = None
     except AssertionError as error:
         failure = str(error)
@@ -100,12 +108,12 @@ def run_test(case_class, name, session):
     except Exception:
         failure = GRADER_FAULT
         log = f"{case_class.__name__}.{name} raised:\n{traceback.format_exc()}"
-    score = getattr(function, "__score__", None)
+    score = given.get("score", getattr(function, "__score__", None))
     if failure is not None:
         score = 0.0
     elif score is None:
         score = max_score
-    result = blank_result(function, name)
+    result = blank_result(function, name, session.config)
     result.score = round(min(max(float(score), 0.0), max_score), 4)
     result.status = "passed" if failure is None and result.score >= max_score else "failed"
     result.output = strip_ansi("\n\n".join(test.feedback + ([failure] if failure else [])))

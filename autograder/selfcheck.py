@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from autograder import fixtures, forms, mistakes
+from autograder import fixture_files, forms, mistakes
 from autograder.cases.conv2d import HEADLINE_MIN_CASES, HEADLINE_MIN_SHARE
 from autograder.config import CONFIG
 
@@ -33,26 +33,21 @@ DATA_PATH = Path(__file__).resolve().parent.parent / "solution" / "check_cases.n
 def build_data():
     """{array name: array} of check_cases.npz; "meta" is a JSON string (cases, explanations, tolerance, sizes)."""
     arrays, cases = {}, []
-    for case in (forms.canonical_case(case, CONFIG.canonical_strides) for case in fixtures.load_conv_cases("public")):
+    public = fixture_files.load_conv_cases("public")
+    for case in (forms.canonical_case(case, CONFIG.canonical_strides) for case in public):
         arrays.update({f"{case.id}/inputs": case.inputs, f"{case.id}/filters": case.filters,
                        f"{case.id}/expected": case.expected})
         variants = []
-        for mistake in mistakes.MISTAKES:
-            try:
-                mistaken = mistake.compute(case.inputs, case.filters, case.strides, case.padding)
-            except ValueError:
-                continue
-            mistaken = np.asarray(mistaken, np.float64)
-            if not mistakes._same_values(mistaken, case.expected.astype(np.float64), CONFIG.tolerance):
-                arrays[f"{case.id}/mistake/{mistake.name}"] = mistaken
-                variants.append(mistake.name)
+        for mistake, mistaken in mistakes.exposed(case, CONFIG.tolerance):
+            arrays[f"{case.id}/mistake/{mistake.name}"] = mistaken
+            variants.append(mistake.name)
         cases.append({"id": case.id, "strides": case.strides, "padding": case.padding, "mistakes": variants,
                       "pair": list(forms.stride_pair(case.strides))})
     meta = {"tolerance": {"rtol": CONFIG.tolerance.rtol, "atol": CONFIG.tolerance.atol},
             "headline": {"min_cases": HEADLINE_MIN_CASES, "min_share": HEADLINE_MIN_SHARE},
             "conv2d_cases": cases,
             "explanations": {mistake.name: mistake.explanation for mistake in mistakes.MISTAKES},
-            "output_size_cases": fixtures.load_output_size_cases()}
+            "output_size_cases": fixture_files.load_output_size_cases()}
     return {"meta": np.array(json.dumps(meta, sort_keys=True)), **arrays}
 
 
@@ -66,17 +61,25 @@ def is_current(path=DATA_PATH):
             stored[key].dtype == wanted[key].dtype and np.array_equal(stored[key], wanted[key]) for key in wanted)
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m autograder selfcheck", description=__doc__.splitlines()[0])
+def add_arguments(parser):
     parser.add_argument("--check", action="store_true", help="do not write; exit 1 if the file is out of date")
-    args = parser.parse_args(argv)
+
+
+def run(args):
+    """`python -m autograder selfcheck`, from its parsed arguments."""
     if args.check:
         current = is_current()
         print(f"{DATA_PATH} is {'up to date' if current else 'out of date: run python -m autograder selfcheck'}")
         return 0 if current else 1
-    fixtures._write_npz(DATA_PATH, build_data())   # fixed zip timestamps: the same data gives the same bytes
+    fixture_files.write_npz(DATA_PATH, build_data())   # fixed zip timestamps: the same data gives the same bytes
     print(f"wrote {DATA_PATH}; now run `make stencil`")
     return 0
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m autograder selfcheck", description=__doc__.splitlines()[0])
+    add_arguments(parser)
+    return run(parser.parse_args(argv))
 
 
 if __name__ == "__main__":

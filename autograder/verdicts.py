@@ -38,7 +38,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from autograder import fixtures
+from autograder import fixture_files
 from autograder.grade import grade_submission
 from autograder.sandbox import isolation
 
@@ -104,7 +104,7 @@ def secret_markers():
     for path in SECRET_FILES:
         lines = [line.strip() for line in path.read_text().splitlines() if len(line.strip()) > 40]
         markers.extend(lines[:3] + lines[-3:])
-    for case in fixtures.load_conv_cases("hidden")[:3]:
+    for case in fixture_files.load_conv_cases("hidden")[:3]:
         markers.append(case.inputs.tobytes()[:12].hex())
         markers.append(f"{float(case.inputs.flat[0]):.6f}")
     return [marker for marker in markers if marker]

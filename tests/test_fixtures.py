@@ -2,13 +2,14 @@
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from autograder import fixtures
+from autograder import build_fixtures, fixture_files as fixtures, grids
 from autograder.config import CONFIG
-from autograder.fixtures import FIXTURE_DIR, load_conv_cases, load_output_size_cases
+from autograder.fixture_files import FIXTURE_DIR, load_conv_cases, load_output_size_cases
 from autograder.reference import reference_conv2d, reference_conv_output_size
 
 TOLERANCE = CONFIG.tolerance
@@ -28,7 +29,7 @@ def conv_set(request):
 @pytest.fixture(scope="module")
 def rebuilt(tmp_path_factory):
     out_dir = tmp_path_factory.mktemp("fixtures")
-    fixtures.build(out_dir)
+    build_fixtures.build(out_dir)
     return out_dir
 
 
@@ -40,7 +41,7 @@ def _stride_pair(strides):
 
 def test_fixture_files_load_without_pickle_or_tensorflow():
     # A fresh interpreter: loading must not import TensorFlow (the grader's memory budget) nor need pickle.
-    code = ("import sys; from autograder import fixtures; "
+    code = ("import sys; from autograder import fixture_files as fixtures; "
             "[fixtures.load_conv_cases(n) for n in ('public', 'hidden')]; fixtures.load_output_size_cases(); "
             "fixtures.load_digits(); fixtures.fixture_hash(); "
             "import autograder.mistakes; print('tensorflow' in sys.modules)")
@@ -176,13 +177,13 @@ def test_manifest_hash_matches_the_committed_files():
 
 
 def test_fixtures_are_up_to_date(rebuilt):
-    # If this fails, a grid, a seed, the solution's preprocess or a mistake changed: run `make fixtures`.
+    # If this fails, a grid, a seed or the solution's preprocess changed: run `make fixtures`.
     for name in fixtures.CONV_SETS:
         committed, fresh = load_conv_cases(name), load_conv_cases(name, rebuilt)
         assert [case.id for case in committed] == [case.id for case in fresh]
         for old, new in zip(committed, fresh):
-            assert (old.strides, old.padding, old.description, old.exposes) == \
-                   (new.strides, new.padding, new.description, new.exposes), old.id
+            assert (old.strides, old.padding, old.description) == (new.strides, new.padding, new.description), \
+                old.id
             np.testing.assert_array_equal(old.inputs, new.inputs)
             np.testing.assert_array_equal(old.filters, new.filters)
             np.testing.assert_allclose(old.expected, new.expected, rtol=1e-6, atol=1e-6)
@@ -200,3 +201,31 @@ def test_rebuild_is_byte_for_byte_on_this_machine(rebuilt):
     if (manifest["tensorflow"], manifest["numpy"]) != (fresh["tensorflow"], fresh["numpy"]):
         pytest.skip("fixtures were built with other library versions")
     assert fresh == manifest
+
+
+def test_the_case_inputs_are_the_grids_remade_with_numpy_alone(conv_set):
+    """What a case is (its inputs, strides, padding) comes from grids.py; the files add only tf.nn.conv2d's output."""
+    name, cases = conv_set
+    remade = grids.conv_set(name)
+    assert [case.id for case in cases] == [case_id for case_id, *_ in remade]
+    for case, (_, inputs, filters, strides, padding, _) in zip(cases, remade):
+        np.testing.assert_array_equal(case.inputs, inputs)
+        np.testing.assert_array_equal(case.filters, filters)
+        assert (case.strides, case.padding) == (strides, padding)
+
+
+def test_the_fixture_files_hold_nothing_about_known_mistakes():
+    """So a new known mistake needs no rebuild and leaves fixture_hash() (the version resumed batches compare) as
+    it is: the build does not read mistakes.py, and the files do not name a mistake."""
+    import ast
+    from autograder import mistakes
+    source = Path(build_fixtures.__file__).read_text() + Path(fixtures.__file__).read_text()
+    imported = {node.module for node in ast.walk(ast.parse(source)) if isinstance(node, ast.ImportFrom)}
+    imported |= {alias.name for node in ast.walk(ast.parse(source)) if isinstance(node, ast.ImportFrom)
+                 for alias in node.names}
+    assert "autograder.mistakes" not in imported and "mistakes" not in imported
+    for name in fixtures.CONV_SETS:
+        with np.load(FIXTURE_DIR / f"{name}.npz", allow_pickle=False) as data:
+            text = str(data["cases"])
+        assert not [mistake.name for mistake in mistakes.MISTAKES if mistake.name in text]
+        assert "exposes" not in text

@@ -6,7 +6,7 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from autograder import fixtures, forms
+from autograder import fixture_files, forms
 from autograder.cases.conv2d import HEADLINE_MIN_CASES, headline
 from autograder.config import CONFIG
 from autograder.grade import grade_submission
@@ -37,7 +37,7 @@ def test_every_form_says_the_same_pair(pair):
 
 def test_canonical_cases_expect_what_the_fixtures_expect():
     """Explicit padding applied by the grader + VALID, float32 arrays, strides [1, s_h, s_w, 1]: same answer."""
-    for case in fixtures.load_conv_cases("public"):
+    for case in fixture_files.load_conv_cases("public"):
         canonical = forms.canonical_case(case, "nhwc")
         assert canonical.padding in ("SAME", "VALID") and len(canonical.strides) == 4
         assert canonical.inputs.dtype == canonical.filters.dtype == np.float32

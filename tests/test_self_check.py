@@ -9,7 +9,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 
-from autograder import fixtures, forms, mistakes, selfcheck
+from autograder import fixture_files, forms, mistakes, selfcheck
 from autograder.config import CONFIG
 from autograder.grade import grade_submission
 from conftest import ROOT, SOLUTION, STENCIL
@@ -50,7 +50,7 @@ def test_the_self_check_names_the_same_mistake_as_the_grader_on_every_public_cas
     meta, cases = check.load_cases(STENCIL / "check_cases.npz")
     # the grader's cases in the canonical form it calls conv2d in (autograder/forms.py), as check.py has them
     graded = {case.id: forms.canonical_case(case, CONFIG.canonical_strides)
-              for case in fixtures.load_conv_cases("public")}
+              for case in fixture_files.load_conv_cases("public")}
     compared = 0
     for case in cases:
         for mistake in mistakes.MISTAKES:

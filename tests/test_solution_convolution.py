@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from autograder.fixtures import HIDDEN_GRID, OUTPUT_SIZE_GRID, PUBLIC_GRID, _lecture_cases
+from autograder.grids import HIDDEN_GRID, OUTPUT_SIZE_GRID, PUBLIC_GRID, lecture_cases
 from convolution import conv2d, conv_output_size
 
 GRID = PUBLIC_GRID + HIDDEN_GRID
@@ -56,7 +56,7 @@ LECTURE_RESULTS = {
 }
 
 
-@pytest.mark.parametrize("case", _lecture_cases(), ids=lambda case: case[0])
+@pytest.mark.parametrize("case", lecture_cases(), ids=lambda case: case[0])
 def test_lecture_worked_examples_hold_exactly(case):
     case_id, inputs, filters, strides, padding, _ = case
     assert conv2d(inputs, filters, strides, padding).tolist() == LECTURE_RESULTS[case_id]

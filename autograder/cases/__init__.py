@@ -1,14 +1,46 @@
 """The graded cases: what students are scored on.
 
-Each part is a `unittest.TestCase` whose test methods carry gradescope-utils' declarative metadata (`@weight` or
-`@partial_credit`, `@number`, `@visibility`). They are run by `autograder.runner`, which reads that metadata and turns
-each method into one Gradescope test. A method talks to the student's code only through `self.session` (see
-`autograder.grade.GradingSession`), never by importing it.
+Each part is a `unittest.TestCase` whose test methods carry their declarative metadata: gradescope-utils' `@number`,
+and `@scored`, which names the config fields of the test's points and visibility. `autograder.runner` reads both and
+turns each method into one Gradescope test, with the points and visibility of the grading's own config (read when the
+test runs, not when this package is imported: `GradingSession(config=...)` grades with a course's settings). A method
+talks to the student's code, and reads settings, only through `self.session` (see `autograder.grade.GradingSession`;
+`self.config` is its config), never by importing either.
 """
 import unittest
 
 FORBIDDEN_MESSAGE = ("conv2d must be written by hand in NumPy, but it calls a library convolution ({apis}). "
                      "The conv2d parts and the performance part score 0; your instructor has been notified.")
+
+
+def scored(points, partial=True, visibility=None):
+    """A graded test's metadata, read by the runner from the grading's config when the test runs.
+
+    points: the name of a field of `config.points` (or a fixed number, e.g. 0 for a rule shown but not scored);
+    partial: the method takes `set_score` and scores a fraction of its points (as gradescope-utils' @partial_credit);
+             otherwise it earns all of them when it passes (as @weight);
+    visibility: the name of the Config field holding its Gradescope visibility ("visible" when None).
+    """
+    def mark(function):
+        function.__points__ = points
+        function.__partial__ = partial
+        function.__visibility_field__ = visibility
+        return function
+    return mark
+
+
+def max_points(function, config):
+    """The points of a test method under `config` (gradescope-utils' @weight/@partial_credit are read too)."""
+    points = getattr(function, "__points__", None)
+    if points is None:
+        return float(getattr(function, "__weight__", 0))
+    return float(getattr(config.points, points) if isinstance(points, str) else points)
+
+
+def visibility(function, config):
+    """The Gradescope visibility of a test method under `config`."""
+    field = getattr(function, "__visibility_field__", None)
+    return getattr(config, field) if field else getattr(function, "__visibility__", "visible")
 
 
 class GradedCase(unittest.TestCase):
@@ -18,6 +50,11 @@ class GradedCase(unittest.TestCase):
     def __init__(self, method_name):
         super().__init__(method_name)
         self.feedback = []
+
+    @property
+    def config(self):
+        """The grading's settings (points, tolerance, budgets): the session's, never the module-global CONFIG."""
+        return self.session.config
 
     def forbidden_message(self):
         """The student-facing message when conv2d used a library convolution (static or run-time finding), or ""."""

@@ -13,12 +13,12 @@ HEADLINE_MIN_CASES (the README says so); otherwise the feedback says that no kno
 from collections import Counter
 
 import numpy as np
-from gradescope_utils.autograder_utils.decorators import number, partial_credit, visibility, weight
+from gradescope_utils.autograder_utils.decorators import number
 
 from autograder import forms
-from autograder.cases import GradedCase
-from autograder.config import CONFIG
-from autograder.mistakes import FORM_DIAGNOSES, diagnose, same_values
+from autograder.cases import GradedCase, scored
+from autograder.mistakes import FORM_DIAGNOSES, diagnose
+from autograder.tolerance import same_output
 
 PRINTED_CHARS = 2000
 HEADLINE_MIN_CASES = 3           # a likely mistake must explain at least this many failing cases...
@@ -99,7 +99,7 @@ class ConvScoring(GradedCase):
         if not failures:
             return
         mistakes = Counter(m for case, outcome, _ in failures
-                           if outcome.output is not None and (m := diagnose(case, outcome.output)))
+                           if outcome.output is not None and (m := diagnose(case, outcome.output, self.config.tolerance)))
         named = headline(mistakes, len(failures))
         if named:
             mistake, count = named
@@ -122,42 +122,41 @@ class ConvScoring(GradedCase):
 
 class Conv2D(ConvScoring):
 
-    @weight(0)
+    @scored(points=0, partial=False)
     @number("2.1")
     def test_rules(self):
         """conv2d rule: no library convolution"""
         self.assert_no_library_convolution()
         self.say("No library convolution found in conv2d.")
 
-    @partial_credit(CONFIG.points.conv2d_shapes)
+    @scored("conv2d_shapes")
     @number("2.2")
     def test_public_shapes(self, set_score=None):
         """conv2d: output shapes (public cases)"""
-        self.score_cases("public", shape_problem, CONFIG.points.conv2d_shapes, set_score, show_details=True)
+        self.score_cases("public", shape_problem, self.config.points.conv2d_shapes, set_score, show_details=True)
         printed = self.session.public_output.strip()
         if printed:
             shown = printed if len(printed) <= PRINTED_CHARS else printed[:PRINTED_CHARS] + "\n..."
             self.say(f"Your code printed (up to the end of the public cases):\n```\n{shown}\n```")
 
-    @partial_credit(CONFIG.points.conv2d_values)
+    @scored("conv2d_values")
     @number("2.3")
     def test_public_values(self, set_score=None):
         """conv2d: output values (public cases)"""
-        check = lambda case, outcome: value_problem(case, outcome, CONFIG.tolerance)
-        self.score_cases("public", check, CONFIG.points.conv2d_values, set_score, show_details=True)
+        check = lambda case, outcome: value_problem(case, outcome, self.config.tolerance)
+        self.score_cases("public", check, self.config.points.conv2d_values, set_score, show_details=True)
 
 
 class Conv2DHidden(ConvScoring):
     """Runs after every other part (see cases.all_cases): once the student's code has seen a hidden input, nothing
     it says (exception messages, prints) is shown any more."""
 
-    @partial_credit(CONFIG.points.conv2d_hidden)
-    @visibility(CONFIG.hidden_visibility)
+    @scored("conv2d_hidden", visibility="hidden_visibility")
     @number("2.4")
     def test_hidden(self, set_score=None):
         """conv2d: shapes and values (hidden cases)"""
-        check = lambda case, outcome: value_problem(case, outcome, CONFIG.tolerance)
-        self.score_cases("hidden", check, CONFIG.points.conv2d_hidden, set_score, show_details=False)
+        check = lambda case, outcome: value_problem(case, outcome, self.config.tolerance)
+        self.score_cases("hidden", check, self.config.points.conv2d_hidden, set_score, show_details=False)
 
 
 # Part 2.5: each argument form tf.nn.conv2d accepts, on a few public cases.
@@ -207,7 +206,7 @@ def form_checks(cases, right=()):
 class ArgumentForms(GradedCase):
     """Runs with the public cases (before the hidden ones): everything it shows comes from public inputs."""
 
-    @partial_credit(CONFIG.points.conv2d_forms)
+    @scored("conv2d_forms")
     @number("2.5")
     def test_argument_forms(self, set_score=None):
         """conv2d: the argument forms tf.nn.conv2d accepts (public cases)"""
@@ -234,10 +233,10 @@ class ArgumentForms(GradedCase):
                     filters = None
                 outcome = session.call_conv(case if filters is None else _with_filters(case, filters), strides,
                                             inputs=inputs, padding=padding)
-                if outcome.output is not None and same_values(outcome.output, case.expected, CONFIG.tolerance):
+                if outcome.output is not None and session.is_right(case, outcome):
                     verdict, shown_right = "accepted", True
                     continue
-                if outcome.output is not None and same_values(outcome.output, scored.output, CONFIG.tolerance):
+                if outcome.output is not None and same_output(outcome.output, scored.output, self.config.tolerance):
                     verdict = "accepted"    # the same (wrong) answer as in the form that works: not a form problem
                     continue
                 why = outcome.problem or (
@@ -254,7 +253,7 @@ class ArgumentForms(GradedCase):
                 verdict = "unchecked"
             results.append((form, label, verdict, detail))
         accepted = [label for _, label, verdict, _ in results if verdict == "accepted"]
-        set_score(CONFIG.points.conv2d_forms * len(accepted) / len(results))
+        set_score(self.config.points.conv2d_forms * len(accepted) / len(results))
         self.say(f"{len(accepted)} of {len(results)} argument forms work with your conv2d.")
         lines = []
         for _, label, verdict, detail in results:

@@ -3,10 +3,9 @@
 The worker never receives the test labels: it returns logits, and the grader computes the accuracy itself.
 """
 import numpy as np
-from gradescope_utils.autograder_utils.decorators import number, partial_credit, weight
+from gradescope_utils.autograder_utils.decorators import number
 
-from autograder.cases import GradedCase
-from autograder.config import CONFIG
+from autograder.cases import GradedCase, scored
 from autograder.gradescope import leaderboard
 
 
@@ -48,23 +47,23 @@ class Model(GradedCase):
         self.assertTrue(np.isfinite(logits).all(), "The model's logits contain NaN or infinity.")
         return logits.argmax(axis=1)
 
-    @partial_credit(CONFIG.points.model_accuracy)
+    @scored("model_accuracy")
     @number("4.1")
     def test_accuracy(self, set_score=None):
         """CNN: test accuracy on the digits set"""
-        check = CONFIG.model
+        check = self.config.model
         predicted = self.predictions("logits")
         self.assert_depends_on_convolution("logits", "logits_without_conv", "tf.nn.conv2d")
         accuracy = float(np.mean(predicted == self.session.digits()["test_labels"]))
         leaderboard.record(leaderboard.ACCURACY, accuracy)
-        set_score(CONFIG.points.model_accuracy * accuracy_fraction(accuracy, check))
+        set_score(self.config.points.model_accuracy * accuracy_fraction(accuracy, check))
         losses = self.session.model_result()["losses"]
         self.say(f"After {check.epochs} calls of `train`, test accuracy **{accuracy:.1%}** (full points from "
                  f"{check.full_credit_accuracy:.0%}, none at {check.zero_credit_accuracy:.0%} or below). "
                  f"Loss went from {losses[0]:.3f} to {losses[-1]:.3f} over {len(losses)} batches."
                  if losses else f"Test accuracy **{accuracy:.1%}**; `train` returned no losses.")
 
-    @weight(CONFIG.points.model_own_conv)
+    @scored("model_own_conv", partial=False)
     @number("4.2")
     def test_own_conv(self):
         """CNN: is_testing=True (your conv2d) agrees with tf.nn.conv2d"""
@@ -74,13 +73,13 @@ class Model(GradedCase):
                          f"`model.call(test_inputs, is_testing=True)` failed: {result.get('own_error')}")
         # Agreement means something only for a model that classifies: a constant (or lookup) model agrees with itself.
         accuracy = float(np.mean(self.predictions("logits") == self.session.digits()["test_labels"]))
-        self.assertGreater(accuracy, CONFIG.model.zero_credit_accuracy,
+        self.assertGreater(accuracy, self.config.model.zero_credit_accuracy,
                            f"Your model's test accuracy ({accuracy:.1%}) is too low for the agreement of its two "
                            "paths to show anything; train the model first (part 4.1).")
         self.assert_depends_on_convolution("logits_own", "logits_own_without_conv", "your conv2d, is_testing=True")
         agreement = float(np.mean(self.predictions("logits_own") == self.predictions("logits")))
         self.assertGreaterEqual(
-            agreement, CONFIG.model.own_conv_agreement,
+            agreement, self.config.model.own_conv_agreement,
             f"With is_testing=True your model predicts the same class as with tf.nn.conv2d on only "
             f"{agreement:.1%} of the test images. The first convolution must use your conv2d with the same "
             "filters, strides and padding as the tf.nn.conv2d path.")

@@ -1,10 +1,9 @@
 """Part 1: conv_output_size over sizes, filters, strides and every padding mode."""
 import numpy as np
-from gradescope_utils.autograder_utils.decorators import number, partial_credit
+from gradescope_utils.autograder_utils.decorators import number
 
-from autograder import fixtures
-from autograder.cases import GradedCase
-from autograder.config import CONFIG
+from autograder import fixture_files
+from autograder.cases import GradedCase, scored
 from autograder.sandbox import StudentError
 
 
@@ -24,11 +23,11 @@ def as_int(value):
 
 class OutputSize(GradedCase):
 
-    @partial_credit(CONFIG.points.output_size)
+    @scored("output_size")
     @number("1.1")
     def test_output_size(self, set_score=None):
         """conv_output_size: SAME, VALID and explicit padding"""
-        cases = fixtures.load_output_size_cases()
+        cases = fixture_files.load_output_size_cases()
         wrong = []
         for case in cases:
             try:
@@ -43,7 +42,7 @@ class OutputSize(GradedCase):
             if answer != case["expected"]:
                 wrong.append((case, shown))
         right = len(cases) - len(wrong)
-        set_score(CONFIG.points.output_size * right / len(cases))
+        set_score(self.config.points.output_size * right / len(cases))
         self.say(f"{right} of {len(cases)} cases right.")
         if wrong:
             case, shown = wrong[0]

@@ -24,12 +24,12 @@ from collections import namedtuple
 from pathlib import Path
 
 import numpy as np
-from gradescope_utils.autograder_utils.decorators import number, partial_credit
+from gradescope_utils.autograder_utils.decorators import number
 from threadpoolctl import threadpool_limits
 
-from autograder.cases import GradedCase
-from autograder.config import CONFIG
+from autograder.cases import GradedCase, scored
 from autograder.gradescope import leaderboard
+from autograder.tolerance import same_output
 from autograder.reference import TIMING_ENVIRONMENT, reference_conv2d
 from autograder.sandbox import Stashed, StudentError
 
@@ -133,12 +133,14 @@ def layer_text(budget):
     return f"inputs {budget.input_shape}, filters {budget.filter_shape}, stride {budget.stride}, {budget.padding}"
 
 
-def measure_speed(session, budget=CONFIG.performance):
+def measure_speed(session, budget=None):
     """Time the student's conv2d (in the session's worker) and the reference (in its own process), each on one BLAS
     thread, on the budget's layer, interleaved; AssertionError with the student-facing message when it cannot be scored.
-    The bench (`make bench`) calls this too, to show how stable the ratio is."""
+    The bench (`make bench`) calls this too, to show how stable the ratio is. budget: the session config's when None."""
+    config = session.config
+    budget = budget or config.performance
     layer = layer_text(budget)
-    rng = np.random.default_rng(CONFIG.public_seed + 1)
+    rng = np.random.default_rng(config.public_seed + 1)
     filters = rng.standard_normal(budget.filter_shape).astype(np.float32)
     worker = session.worker()
     worker.put("filters", filters)
@@ -167,9 +169,7 @@ def measure_speed(session, budget=CONFIG.performance):
                 output = None
             with threadpool_limits(limits=1):
                 expected = reference_conv2d(inputs, filters, budget.stride, budget.padding)
-            right = (isinstance(output, np.ndarray) and output.shape == expected.shape
-                     and np.allclose(output, expected, rtol=CONFIG.tolerance.rtol, atol=CONFIG.tolerance.atol))
-            if not right:
+            if not (isinstance(output, np.ndarray) and same_output(output, expected, config.tolerance)):
                 raise AssertionError(f"Your conv2d gives wrong output on the performance layer ({layer}), so its "
                                      "speed is not scored. Fix the conv2d cases first.")
             if reply.seconds / reference_time > 2 * budget.tiers[-1][0]:
@@ -185,11 +185,11 @@ def measure_speed(session, budget=CONFIG.performance):
 
 class Performance(GradedCase):
 
-    @partial_credit(CONFIG.points.performance)
+    @scored("performance")
     @number("3.1")
     def test_speed(self, set_score=None):
         """conv2d: speed against the reference solution"""
-        budget = CONFIG.performance
+        budget = self.config.performance
         self.assert_no_library_convolution()
         self.assertFalse(self.session.stopped, f"Performance {self.session.stopped}.")
         # Only a conv2d that answers is timed: one that hung or crashed on every public case would only spend its
@@ -201,7 +201,7 @@ class Performance(GradedCase):
         student, reference = np.median(speed.student_seconds), np.median(speed.reference_seconds)
         ratio = speed_ratio(speed)
         leaderboard.record(leaderboard.RATIO, ratio)
-        set_score(CONFIG.points.performance * score_fraction(ratio, budget.tiers))
+        set_score(self.config.points.performance * score_fraction(ratio, budget.tiers))
         runs = (f"medians of {len(speed.student_seconds)} runs" if len(speed.student_seconds) > 1
                 else "one run: far too slow for more")
         tiers = "; ".join(f"up to {limit:g}x: {fraction:.0%} of the points" for limit, fraction in budget.tiers)

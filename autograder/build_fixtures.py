@@ -1,0 +1,159 @@
+"""Building the fixture files with TensorFlow: `python -m autograder fixtures` (`make fixtures`, which also remakes
+the stencil) runs tf.nn.conv2d on the cases of autograder/grids.py and writes autograder/fixtures/ (described in
+autograder/fixture_files.py, which reads them at grade time without TensorFlow).
+
+The files hold only what TensorFlow produced from the grids: the known mistakes are no part of them, so adding one
+changes neither the files nor fixture_hash(). Everything is deterministic: the same seeds, grids and library versions
+give the same files byte for byte.
+"""
+import argparse
+import importlib.util
+import json
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from autograder import grids
+from autograder.config import CONFIG
+from autograder.fixture_files import CONV_SETS, FIXTURE_DIR, MANIFEST, content_hash, write_npz
+from autograder.reference import reference_conv2d, reference_conv_output_size
+from autograder.tolerance import same_output
+
+SOLUTION_DIR = Path(__file__).resolve().parent.parent / "solution"
+
+
+def _import_tensorflow():
+    """TensorFlow on the CPU with its reference kernels (oneDNN returns a wrong shape for a VALID kernel one pixel
+    larger than the input). The environment must be set before the first import."""
+    os.environ["TF_ENABLE_ONEDNN_OPTS"] = "0"
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    os.environ["CUDA_VISIBLE_DEVICES"] = "-1"
+    import tensorflow as tf
+    return tf
+
+
+def _make_case(tf, case_id, inputs, filters, strides, padding, note=None):
+    """One case's (arrays, metadata): expected from tf.nn.conv2d, cross-checked against the reference conv2d."""
+    expected = tf.nn.conv2d(inputs, filters, strides, padding).numpy()
+    reference = reference_conv2d(inputs, filters, strides, padding)
+    if not same_output(expected, reference, CONFIG.tolerance):
+        raise RuntimeError(f"{case_id}: tf.nn.conv2d gives shape {expected.shape}, the reference conv2d "
+                           f"{reference.shape} (or other values); is oneDNN on, or is solution/convolution.py wrong?")
+    meta = {"id": case_id, "strides": strides, "padding": padding, "dtype": str(inputs.dtype)}
+    if note:
+        meta["note"] = note
+    arrays = {f"{case_id}/inputs": inputs, f"{case_id}/filters": filters, f"{case_id}/expected": expected}
+    return arrays, meta
+
+
+def _build_conv_set(tf, name):
+    """(arrays, metadata list) of one set (grids.conv_set)."""
+    arrays, metas = {}, []
+    for case_id, inputs, filters, strides, padding, note in grids.conv_set(name, CONFIG):
+        case_arrays, meta = _make_case(tf, case_id, inputs, filters, strides, padding, note)
+        arrays.update(case_arrays)
+        metas.append(meta)
+    return arrays, metas
+
+
+def _build_output_sizes(tf):
+    """OUTPUT_SIZE_GRID with expected sizes: tf.nn.conv2d's output shape for SAME/VALID, the lecture formula for p."""
+    cases = []
+    for in_size, filter_size, stride, padding in grids.OUTPUT_SIZE_GRID:
+        if isinstance(padding, str):
+            output = tf.nn.conv2d(np.zeros((1, in_size, 1, 1), np.float32),
+                                  np.zeros((filter_size, 1, 1, 1), np.float32), [stride, 1], padding)
+            expected = int(output.shape[1])
+        else:
+            padded = in_size + 2 * padding
+            expected = (padded - filter_size) // stride + 1 if padded >= filter_size else 0
+        reference = reference_conv_output_size(in_size, filter_size, stride, padding)
+        if reference != expected:
+            raise RuntimeError(f"conv_output_size({in_size}, {filter_size}, {stride}, {padding!r}): expected "
+                               f"{expected}, the reference gives {reference}")
+        cases.append({"in_size": in_size, "filter_size": filter_size, "stride": stride, "padding": padding,
+                      "expected": expected})
+    return cases
+
+
+def _load_preprocess():
+    """solution/preprocess.py loaded by path (module name "reference_preprocess"), or None if it is missing."""
+    path = SOLUTION_DIR / "preprocess.py"
+    if not path.is_file():
+        return None
+    spec = importlib.util.spec_from_file_location("reference_preprocess", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _build_digits():
+    """The digits split as a dict of arrays, or None while solution/preprocess.py does not exist."""
+    preprocess = _load_preprocess()
+    if preprocess is None:
+        return None
+    train_inputs, train_labels, test_inputs, test_labels = preprocess.get_data(
+        "digits", test_fraction=CONFIG.test_fraction, seed=CONFIG.digits_split_seed)
+    # A secret perturbation of the graded test images (see config.digits_test_noise): exact lookup fails.
+    noise = np.random.default_rng(CONFIG.digits_test_noise_seed).normal(0.0, CONFIG.digits_test_noise,
+                                                                         test_inputs.shape)
+    test_inputs = np.clip(test_inputs + noise, 0.0, 1.0).astype(np.float32)
+    return {"train_inputs": train_inputs, "train_labels": train_labels,
+            "test_inputs": test_inputs, "test_labels": test_labels}
+
+
+def _write_json(path, value):
+    Path(path).write_text(json.dumps(value, indent=1) + "\n")
+
+
+def build(out_dir=FIXTURE_DIR):
+    """Write all fixtures into out_dir (imports TensorFlow). Returns the manifest dict."""
+    tf = _import_tensorflow()
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+
+    counts = {}
+    for name in CONV_SETS:
+        arrays, metas = _build_conv_set(tf, name)
+        write_npz(out_dir / f"{name}.npz", {"cases": np.array(json.dumps(metas)), **arrays})
+        counts[name] = len(metas)
+
+    output_sizes = _build_output_sizes(tf)
+    _write_json(out_dir / "output_size.json", output_sizes)
+    counts["output_size"] = len(output_sizes)
+
+    digits = _build_digits()
+    if digits is not None:
+        write_npz(out_dir / "digits.npz", digits)
+        counts["digits_train"], counts["digits_test"] = len(digits["train_labels"]), len(digits["test_labels"])
+
+    combined, per_file = content_hash(out_dir)
+    manifest = {"tensorflow": tf.__version__, "numpy": np.__version__, "public_seed": CONFIG.public_seed,
+                "hidden_seed": CONFIG.hidden_seed, "digits_split_seed": CONFIG.digits_split_seed,
+                "test_fraction": CONFIG.test_fraction, "counts": counts, "files": per_file, "sha256": combined}
+    _write_json(out_dir / MANIFEST, manifest)
+    return manifest
+
+
+def add_arguments(parser):
+    parser.add_argument("--out", default=str(FIXTURE_DIR), help=f"output folder (default {FIXTURE_DIR})")
+
+
+def run(args):
+    """`python -m autograder fixtures`, from its parsed arguments."""
+    manifest = build(args.out)
+    print(f"fixtures written to {args.out}: {manifest['counts']}, sha256 {manifest['sha256'][:12]}")
+    return 0
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m autograder fixtures",
+                                     description="Build the grading fixtures with tf.nn.conv2d.")
+    add_arguments(parser)
+    return run(parser.parse_args(argv))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
