@@ -1,45 +1,89 @@
-"""Command line: `python -m autograder VERB [ARGS]`. Each verb is the `main(argv)` of one module, so the command
-line and the Python API are the same thing; `python -m autograder VERB --help` shows a verb's options."""
+"""Command line: `python -m autograder COMMAND [ARGS]`, one argparse subcommand per command.
+
+A command is a module's pair of functions: `add_arguments(parser)` declares its options and `run(args)` does the
+work from the parsed arguments, so the command line and the Python API are the same thing. (A module not converted
+yet gets its words through to its own `main(argv)`.) `python -m autograder COMMAND --help` shows a command's options.
+"""
+import argparse
 import importlib
 import os
 import sys
 
-VERBS = {  # verb: (module, function taking argv, what it does)
-    "grade": ("autograder.batch", "main", "grade submissions: folders, .zip, .py, .ipynb, or folders of them"),
-    "merge": ("autograder.batch", "merge_main", "merge the output folders of sharded grading runs"),
-    "stencil": ("autograder.stencil", "main", "regenerate stencil/ from solution/ (--check: only report drift)"),
-    "fixtures": ("autograder.build_fixtures", "main", "rebuild the grading fixtures with TensorFlow"),
-    "selfcheck": ("autograder.selfcheck", "main", "data of the students' check.py (--check: only report)"),
-    "verdicts": ("autograder.verdicts", "main", "grade the catalogue of correct, mistaken and attacking entries"),
-    "similarity": ("autograder.similarity", "main", "similarity report of a class's code (pairs, pages, summary)"),
-    "diff": ("autograder.regrade_diff", "main", "what changed between two gradings of a class (OLD_OUT NEW_OUT)"),
+# command: (module, its add_arguments, its run -- or None, None for a module's own main(argv) --, what it does)
+COMMANDS = {
+    "grade": ("autograder.batch", "add_grade_arguments", "grade_command",
+              "grade submissions: folders, .zip, .py, .ipynb, or folders of them"),
+    "merge": ("autograder.batch", "add_merge_arguments", "merge_command",
+              "merge the output folders of sharded grading runs"),
+    "stencil": ("autograder.stencil", "add_arguments", "run",
+                "regenerate stencil/ from solution/ (--check: only report drift)"),
+    "fixtures": ("autograder.build_fixtures", "add_arguments", "run",
+                 "rebuild the grading fixtures with TensorFlow"),
+    "selfcheck": ("autograder.selfcheck", "add_arguments", "run",
+                  "data of the students' check.py (--check: only report)"),
+    "verdicts": ("autograder.verdicts", None, None,
+                 "grade the catalogue of correct, mistaken and attacking entries"),
+    "similarity": ("autograder.similarity", "add_arguments", "run",
+                   "similarity report of a class's code (pairs, pages, summary)"),
+    "diff": ("autograder.regrade_diff", "add_arguments", "run",
+             "what changed between two gradings of a class (OLD_OUT NEW_OUT)"),
 }
+SANDBOXED = ("grade", "verdicts")     # commands that run student code: the sandbox is checked first (fail closed)
+UNSAFE = "--unsafe-no-sandbox"
 
 
-SANDBOXED_VERBS = ("grade", "verdicts")
+def parser():
+    top = argparse.ArgumentParser(prog="python -m autograder", description=__doc__,
+                                  formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = top.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name, (module, add_arguments, run, text) in COMMANDS.items():
+        if add_arguments is None:        # the module parses its own words
+            sub = commands.add_parser(name, help=text, description=text, add_help=False, prefix_chars="\0")
+            sub.add_argument("words", nargs=argparse.REMAINDER)
+        else:
+            try:
+                loaded = importlib.import_module(module)
+            except ModuleNotFoundError as error:     # a development tool the Gradescope zip leaves out
+                if error.name != module:
+                    raise
+                continue
+            sub = commands.add_parser(name, help=text, description=loaded.__doc__,
+                                      formatter_class=argparse.RawDescriptionHelpFormatter)
+            getattr(loaded, add_arguments)(sub)
+        if name in SANDBOXED and add_arguments is not None:
+            sub.add_argument(UNSAFE, action="store_true",
+                             help="grade without a sandbox: for a trusted single user only (a banner says so)")
+    return top
 
 
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else list(argv)
-    if not argv or argv[0] not in VERBS:
-        print(__doc__ + "\n\nverbs:\n" + "\n".join(f"  {verb:<10} {text}" for verb, (*_, text) in VERBS.items()))
-        return 0 if argv and argv[0] in ("-h", "--help") else 2
-    if argv[0] in SANDBOXED_VERBS and "--help" not in argv and "-h" not in argv:
-        problem = check_sandbox(argv)
+    args = parser().parse_args(argv)
+    module, add_arguments, run, _ = COMMANDS[args.command]
+    if add_arguments is None:
+        words = list(args.words)
+        unsafe = UNSAFE in words
+        words = [word for word in words if word != UNSAFE]
+        if args.command in SANDBOXED and "--help" not in words and "-h" not in words:
+            problem = check_sandbox(unsafe)
+            if problem:
+                print(problem, file=sys.stderr)
+                return 2
+        return importlib.import_module(module).main(words)
+    if args.command in SANDBOXED:
+        problem = check_sandbox(args.unsafe_no_sandbox)
         if problem:
             print(problem, file=sys.stderr)
             return 2
-    module, function, _ = VERBS[argv[0]]
-    return getattr(importlib.import_module(module), function)(argv[1:])
+    return getattr(importlib.import_module(module), run)(args)
 
 
-def check_sandbox(argv):
+def check_sandbox(unsafe=False):
     """Fail closed before any submission is touched: the reason when no sandbox can be had here, else "".
-    `--unsafe-no-sandbox` (removed from argv) grades without one, for a trusted single user, with a banner."""
+    `--unsafe-no-sandbox` grades without one, for a trusted single user, with a banner."""
     from autograder.config import CONFIG
     from autograder.sandbox import isolation
-    if "--unsafe-no-sandbox" in argv:
-        argv.remove("--unsafe-no-sandbox")
+    if unsafe:
         os.environ[isolation.UNSAFE_VARIABLE] = "1"
         print(isolation.UNSAFE_BANNER, file=sys.stderr)
         return ""

@@ -23,7 +23,8 @@ import numpy as np
 
 from autograder.gradescope.measure import run_measured
 
-ROOT = Path(__file__).resolve().parent.parent
+from autograder.paths import ROOT
+
 PYTHON = sys.executable
 MB = 1024 * 1024
 

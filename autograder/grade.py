@@ -5,6 +5,7 @@
 The grading process never imports the student's code, nor TensorFlow: the student's functions run in a sandboxed
 worker (`autograder.sandbox`), and expected outputs come from fixtures tf.nn.conv2d made ahead of time.
 """
+import hashlib
 import re
 import tempfile
 import time
@@ -18,10 +19,11 @@ import numpy as np
 from autograder import __version__, fixture_files, forms, intake, rules, stand_ins
 from autograder.cases import FORBIDDEN_MESSAGE, all_cases
 from autograder.config import CONFIG
-from autograder.results import SubmissionResult, write_results
+from autograder.tolerance import same_output
+from autograder import report
+from autograder.results import SubmissionResult
 from autograder.runner import blank_result, error_summary, number_key, run_cases, test_methods
 from autograder.sandbox import IsolationUnavailable, StudentError, Worker
-from autograder.tolerance import same_output
 
 # What the NumPy-only worker's stand-ins raise (autograder/stand_ins/_forbidden_library.py).
 FORBIDDEN_LIBRARY_USE = re.compile(
@@ -40,9 +42,11 @@ class Outcome:
     canonical: object = None    # when another form gave the right output: the Outcome of the canonical call
 
 
-def version():
-    """Identifies the grading: code version and fixture content (resumed batches regrade when it changes)."""
-    return f"{__version__}+{fixture_files.fixture_hash()[:12]}"
+def version(config=CONFIG):
+    """Identifies the grading: code version and fixture content, and the settings when they are not the defaults
+    (resumed batches regrade when it changes)."""
+    settings = "" if config == CONFIG else "+config." + hashlib.sha256(repr(config).encode()).hexdigest()[:8]
+    return f"{__version__}+{fixture_files.fixture_hash()[:12]}{settings}"
 
 
 class GradingSession:
@@ -219,7 +223,8 @@ class GradingSession:
         try:
             result = self.worker(("convolution", "assignment")).run_model(
                 num_classes=self.num_classes, epochs=check.epochs, train_inputs=data["train_inputs"],
-                train_labels=data["train_labels"], test_inputs=data["test_inputs"], timeout=check.train_timeout_s)
+                train_labels=data["train_labels"], test_inputs=data["test_inputs"], seed=check.seed,
+                timeout=check.train_timeout_s)
         except StudentError as error:
             self.record(error)
             return error
@@ -250,16 +255,17 @@ def outcome_of(reply):
     return Outcome(output=value)
 
 
-def grade_submission(path, out_dir=None, student="", submission_hash="", on_progress=None, config=CONFIG):
-    """Grade the submission at `path`; write `out_dir`/results.json when given. Never raises for student faults;
-    raises IsolationUnavailable (before any student code ran) when the sandbox cannot be established here.
+def grade_submission(path, *, name=None, student="", submission_hash="", on_progress=None, config=CONFIG):
+    """Grade the submission at `path`; returns its SubmissionResult and writes nothing (callers write it with
+    `autograder.report`). `name` defaults to the submission's own. Never raises for student faults; raises
+    IsolationUnavailable (before any student code ran) when the sandbox cannot be established here.
 
     on_progress(result), if given, receives after every test a copy of the result so far, the tests not yet run at
     0 points: what a caller that is stopped mid-way (Gradescope's time limit) reports instead of nothing.
     """
     started = time.monotonic()
-    name = Path(out_dir).name if out_dir is not None else intake.submission_name(path)
-    result = SubmissionResult(name=name, student=student, autograder_version=version(),
+    name = name or intake.submission_name(path)
+    result = SubmissionResult(name=name, student=student, autograder_version=version(config),
                               submission_hash=submission_hash)
     try:
         with tempfile.TemporaryDirectory(prefix="cnn-grade-") as scratch:
@@ -283,7 +289,7 @@ def grade_submission(path, out_dir=None, student="", submission_hash="", on_prog
             result.flags = sorted(session.flags | ({"forbidden-api"} if session.forbidden_apis() else set()))
             result.diagnosis = session.diagnoses.most_common(1)[0][0] if session.diagnoses else ""
             result.isolation = session.isolation
-            result.output = summary(result, staged.notes)
+            result.output = report.overview(result, staged.notes)
     except IsolationUnavailable:
         raise
     except intake.SubmissionError as error:
@@ -297,8 +303,6 @@ def grade_submission(path, out_dir=None, student="", submission_hash="", on_prog
         result.instructor_log += traceback.format_exc()
         result.tests = zero_tests("Not graded: the autograder failed.", config)
     result.execution_time = time.monotonic() - started
-    if out_dir is not None:
-        write_results(result, out_dir)
     return result
 
 
@@ -328,14 +332,3 @@ def zero_tests(message, config=CONFIG):
             test.output = message
             tests.append(test)
     return sorted(tests, key=number_key)
-
-
-def summary(result, notes):
-    """The Markdown shown above the tests: total, main diagnosis, flags, intake notes."""
-    lines = [f"**Score: {result.score:g} / {result.max_score:g}**"]
-    if result.isolation.get("banner"):
-        lines.insert(0, f"**{result.isolation['banner']}**")
-    if result.diagnosis:
-        lines.append(f"Most likely mistake: *{result.diagnosis.replace('_', ' ')}* (see the conv2d tests below).")
-    lines.extend(notes)
-    return "\n\n".join(lines)

@@ -25,12 +25,15 @@ import stat
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import Callable, Optional
 
 from autograder.notebooks import NotebookError, notebook_module
 from autograder.rules import MAX_SOURCE_BYTES
 
+from autograder.paths import SOLUTION
+
 MODULES = ("convolution", "assignment")
-GIVEN_PREPROCESS = Path(__file__).resolve().parent.parent / "solution" / "preprocess.py"
+GIVEN_PREPROCESS = SOLUTION / "preprocess.py"
 MAX_UNZIPPED_BYTES = 50 * 1024 * 1024
 MAX_NOTEBOOK_BYTES = 100 * 1024 * 1024       # stored outputs (images) make notebooks large; their code may not be
 MAX_ENTRIES = 10_000                          # files and folders looked at in one submission (or members of a zip)
@@ -65,20 +68,22 @@ def stage(path, destination):
     name = submission_name(path)
     notes = []
     base = path                       # what the names of the student's files are shown relative to
-    if _kind_of(path) == "folder":
+    kind = _kind_of(path)
+    form = format_of(path)
+    if kind == "folder":
         found = find_modules(path)
-    elif path.suffix == ".zip":
+    elif form is not None and form.unpack is not None:
         base = destination.parent / (destination.name + "-unzipped")
-        notes.extend(_safe_unzip(path, base))
+        notes.extend(form.unpack(path, base))
         found = find_modules(base)
-    elif path.suffix == ".py":
+    elif form is not None:
         found = {module: path for module in MODULES}
-        notes.append(f"`{path.name}` was graded as both convolution.py and assignment.py.")
-    elif path.suffix == ".ipynb":
-        found = {module: path for module in MODULES}
+        if form.alone_note:
+            notes.append(form.alone_note.format(name=path.name))
     else:
+        suffixes = [form.suffix for form in FORMATS]
         raise SubmissionError(f"Cannot grade `{path.name}`: submit convolution.py and assignment.py "
-                              "(or a folder, .zip, .py or .ipynb holding them).")
+                              f"(or a folder, {', '.join(suffixes[:-1])} or {suffixes[-1]} holding them).")
     if "convolution" not in found:
         raise SubmissionError(" ".join(["No `convolution.py` found in your submission. Submit convolution.py and "
                                         "assignment.py at the top level of your upload."] + notes))
@@ -161,25 +166,31 @@ def _size(count):
 
 
 def _module_source(path, shown, check_links=True):
-    """(module source, student-facing notes) of one submitted file (.py or .ipynb).
+    """(module source, student-facing notes) of one submitted file, by its format (FORMATS).
 
     A refused file becomes a module whose import fails with the reason, so the parts needing it say why."""
-    notebook = path.suffix == ".ipynb"
+    form = format_of(path)
     try:
-        data = read_regular_file(path, MAX_NOTEBOOK_BYTES if notebook else MAX_SOURCE_BYTES, shown,
-                                 check_links)
+        data = read_regular_file(path, form.max_bytes, shown, check_links)
     except RefusedFile as refused:
         return refused_module(str(refused)), [str(refused)]
-    if not notebook:
-        return data.decode("utf-8", errors="replace"), []
-    try:
-        source, report = notebook_module(path, data=data)
-    except NotebookError as error:
-        raise SubmissionError(str(error)) from None
+    source, notes = form.to_module(path, data)
     if len(source.encode("utf-8")) > MAX_SOURCE_BYTES:
         message = (f"`{shown}` was not graded: its code is larger than {_size(MAX_SOURCE_BYTES)}; a source file "
                    "for this assignment is a few kilobytes.")
         return refused_module(message), [message]
+    return source, notes
+
+
+def _python_module(path, data):
+    return data.decode("utf-8", errors="replace"), []
+
+
+def _notebook_module(path, data):
+    try:
+        source, report = notebook_module(path, data=data)
+    except NotebookError as error:
+        raise SubmissionError(str(error)) from None
     return source, report.notes()
 
 
@@ -199,13 +210,13 @@ def find_modules(folder, one_level_down=True):
     entries = list_entries(folder, depth=2 if one_level_down else 1)
     found = {}
     for module in MODULES:
-        for name in (f"{module}.py", f"{module}.ipynb"):
+        for name in module_file_names(module):
             candidates = _files(entries, lambda entry: entry.name == name, one_level_down)
             if candidates:
                 found[module] = Path(folder, *candidates[0].parts)
                 break
     if "convolution" not in found:
-        notebooks = _files(entries, lambda entry: entry.suffix == ".ipynb", one_level_down)
+        notebooks = _files(entries, lambda entry: getattr(format_of(entry), "stands_for_all", False), one_level_down)
         if len(notebooks) == 1:
             notebook = Path(folder, *notebooks[0].parts)
             found = {module: found.get(module, notebook) for module in MODULES}
@@ -316,3 +327,39 @@ def _make_folders(root, folder):
         except FileExistsError:
             if not stat.S_ISDIR(os.lstat(current).st_mode):
                 raise SubmissionError(f"the zip holds both a file and a folder named `{part}`.") from None
+
+
+# -- what a student may submit ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Format:
+    """One kind of file a student may submit: a module file (`to_module` turns its bytes into (source, notes)) or
+    a container (`unpack(path, folder)` extracts it and returns notes; the folder is then searched for modules)."""
+    suffix: str
+    to_module: Optional[Callable] = None
+    unpack: Optional[Callable] = None
+    max_bytes: int = MAX_SOURCE_BYTES
+    stands_for_all: bool = False    # the one file of this kind in a folder without convolution files is the submission
+    alone_note: str = ""            # said when a file of this kind is submitted on its own ({name}: its name)
+
+
+# Every submission format; module files in order of preference in a folder (a module's .py wins over its .ipynb). Adding a format
+# is one entry here (and its reader above); discovery (autograder.batch.discovery) and staging read this list.
+FORMATS = (
+    Format(".zip", unpack=_safe_unzip),
+    Format(".py", to_module=_python_module,
+           alone_note="`{name}` was graded as both convolution.py and assignment.py."),
+    Format(".ipynb", to_module=_notebook_module, max_bytes=MAX_NOTEBOOK_BYTES, stands_for_all=True),
+)
+
+
+def format_of(path):
+    """The Format of a file by its name, or None."""
+    name = PurePosixPath(path).name
+    return next((form for form in FORMATS if name.endswith(form.suffix)), None)
+
+
+def module_file_names(module):
+    """The file names that stand for `module` in a folder, preferred first: convolution.py, convolution.ipynb."""
+    return [f"{module}{form.suffix}" for form in FORMATS if form.to_module is not None]
+

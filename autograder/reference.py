@@ -6,10 +6,11 @@ uses it to compute what a student with a known mistake would get.
 """
 import importlib.util
 import sys
-from pathlib import Path
+
+from autograder.paths import SOLUTION
 
 REFERENCE_MODULE_NAME = "reference_convolution"
-REFERENCE_PATH = Path(__file__).resolve().parent.parent / "solution" / "convolution.py"
+REFERENCE_PATH = SOLUTION / "convolution.py"
 
 # The environment the performance part's two sides are timed in: the sandboxed worker's (merged over whatever the
 # grader passes on) and the reference process's (autograder/cases/performance.py). One BLAS thread each, so that

@@ -9,7 +9,6 @@ whose score, status or flags changed, part by part, with the old and the new mes
 submissions found on one side only. With --out, also writes DIR/regrade-diff.md and DIR/regrade-diff.csv (one row per
 changed part). Messages are shown as literal text (they can quote student output).
 """
-import argparse
 import csv
 import json
 import re
@@ -193,13 +192,20 @@ def write_csv(changed, path):
                                  "" if new_score is None else new_score, delta, a.score, b.score])
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m autograder diff", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+def add_arguments(parser):
     parser.add_argument("old", help="the earlier grading's output folder")
     parser.add_argument("new", help="the new grading's output folder")
     parser.add_argument("--out", help="also write regrade-diff.md and regrade-diff.csv here")
-    args = parser.parse_args(argv)
+
+
+def main(argv=None):
+    """`python -m autograder diff` as a function of its words."""
+    from autograder.__main__ import main as command_line
+    return command_line(["diff", *(sys.argv[1:] if argv is None else argv)])
+
+
+def run(args):
+    """`python -m autograder diff`, from its parsed arguments."""
     old, new = load_folder(args.old), load_folder(args.new)
     text, changed = markdown(args.old, args.new, old, new)
     print(text)

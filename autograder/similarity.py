@@ -25,7 +25,6 @@ matched lines, flagged, page), a "Similarity" section appended to summary.md (th
 HTML page per flagged pair in OUT/similarity/, the matched lines highlighted. Everything from a submission (file
 contents, names) is escaped on each page, and the pages forbid scripts (Content-Security-Policy).
 """
-import argparse
 import builtins
 import csv
 import hashlib
@@ -45,7 +44,8 @@ from pathlib import Path
 
 from autograder import intake
 
-ROOT = Path(__file__).resolve().parent.parent
+from autograder.paths import ROOT
+
 STENCIL_FILES = (ROOT / "stencil" / "convolution.py", ROOT / "stencil" / "assignment.py")
 MODULE_FILES = ("convolution.py", "assignment.py")
 
@@ -403,8 +403,12 @@ def named_submissions(paths):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m autograder similarity", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    """`python -m autograder similarity` as a function of its words."""
+    from autograder.__main__ import main as command_line
+    return command_line(["similarity", *(sys.argv[1:] if argv is None else argv)])
+
+
+def add_arguments(parser):
     parser.add_argument("paths", nargs="*", help="the submissions graded (the same paths as for grade)")
     parser.add_argument("--out", help="the grading's output folder (default: build/grades; with --synthetic: none)")
     parser.add_argument("--against", nargs="+", default=[], metavar="DIR",
@@ -417,12 +421,16 @@ def main(argv=None):
                         help="instead: generate a synthetic class of N submissions from tests/catalogue and report "
                              "precision/recall of the flagged pairs and the time")
     parser.add_argument("--seed", type=int, default=1, help="seed of the synthetic class")
-    args = parser.parse_args(argv)
+    parser.set_defaults(parser=parser)
+
+
+def run(args):
+    """`python -m autograder similarity`, from its parsed arguments."""
     if args.synthetic:
         from autograder import synthetic_class
         return synthetic_class.main_measure(args.synthetic, args.seed, args.threshold, args.out)
     if not args.paths:
-        parser.error("give the submissions (the same paths as for grade), or --synthetic N")
+        args.parser.error("give the submissions (the same paths as for grade), or --synthetic N")
     args.out = args.out or "build/grades"
     submissions = load(named_submissions(args.paths))
     for folder in args.against:

@@ -23,9 +23,10 @@ import sys
 import tokenize
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-DEFAULT_SOLUTION_DIR = REPO / "solution"
-DEFAULT_STENCIL_DIR = REPO / "stencil"
+from autograder.paths import ROOT, SOLUTION
+
+DEFAULT_SOLUTION_DIR = SOLUTION
+DEFAULT_STENCIL_DIR = ROOT / "stencil"
 DEFAULT_HINT = "write your code here"
 BEGIN_MARKER = re.compile(r"^(?P<indent>[ \t]*)# BEGIN SOLUTION(?::(?P<hint>.*))?$")
 END_MARKER = re.compile(r"^(?P<indent>[ \t]*)# END SOLUTION$")
@@ -165,13 +166,21 @@ def generate(solution_dir=DEFAULT_SOLUTION_DIR, stencil_dir=DEFAULT_STENCIL_DIR)
     return written
 
 
-def main(argv=None):
-    """Command line: regenerate the stencil, or with --check only report whether it is stale (exit 1 if so)."""
-    parser = argparse.ArgumentParser(prog="python -m autograder.stencil", description=__doc__.splitlines()[0])
+def add_arguments(parser):
     parser.add_argument("--check", action="store_true", help="do not write; exit 1 listing stale files")
     parser.add_argument("--solution", type=Path, default=DEFAULT_SOLUTION_DIR, help="default: %(default)s")
     parser.add_argument("--stencil", type=Path, default=DEFAULT_STENCIL_DIR, help="default: %(default)s")
-    args = parser.parse_args(argv)
+
+
+def main(argv=None):
+    """Command line: regenerate the stencil, or with --check only report whether it is stale (exit 1 if so)."""
+    parser = argparse.ArgumentParser(prog="python -m autograder.stencil", description=__doc__.splitlines()[0])
+    add_arguments(parser)
+    return run(parser.parse_args(argv))
+
+
+def run(args):
+    """`python -m autograder stencil`, from its parsed arguments."""
     try:
         if args.check:
             stale = stale_files(args.solution, args.stencil)

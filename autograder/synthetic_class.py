@@ -29,7 +29,8 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from autograder.paths import ROOT
+
 CATALOGUE = ROOT / "tests" / "catalogue"
 INDEPENDENT = {
     "einsum": [CATALOGUE / "correct" / "window_einsum" / "convolution.py"],

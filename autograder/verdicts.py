@@ -38,7 +38,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from autograder import fixture_files
+from autograder import fixture_files, report
 from autograder.grade import grade_submission
 from autograder.sandbox import isolation
 
@@ -178,7 +178,8 @@ def judge(entry):
             judgement.problems.append(f"could not set up the probes: {error}")
             return judgement
         try:
-            result = grade_submission(entry.path, out_dir)
+            result = grade_submission(entry.path, name=out_dir.name)
+            report.write_submission(result, out_dir)
         except Exception as error:          # grade_submission must never raise
             judgement.grader_failure = f"grade_submission raised {type(error).__name__}: {error}"
             return judgement

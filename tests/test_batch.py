@@ -174,7 +174,7 @@ def test_a_formula_named_submission_is_text_in_the_csv_and_the_summary(tmp_path)
 
 
 def test_csv_cells_and_markdown_are_escaped():
-    from autograder.results import markdown_text, spreadsheet_cell
+    from autograder.report import markdown_text, spreadsheet_cell
     for start in ("=", "+", "-", "@", "\t", "\r"):
         assert spreadsheet_cell(start + "1+1") == "'" + start + "1+1"
     assert spreadsheet_cell("Ada Lovelace") == "Ada Lovelace" and spreadsheet_cell(-1.5) == -1.5
@@ -255,3 +255,36 @@ def test_the_reply_reader_refuses_oversized_announcements_before_buffering():
     reader.feed((10_000).to_bytes(8, "big"))
     with pytest.raises(ProtocolError, match="header"):
         reader.take()
+
+
+# -- extension points: one file each (README, "For developers") ---------------------------------------------------
+
+def test_a_new_output_format_is_one_entry_in_report(tmp_path, monkeypatch):
+    """An output of the class is a renderer in autograder/report.py's CLASS_FILES: grading and merge write it."""
+    from autograder import report
+    from autograder.results import SubmissionResult, TestResult
+    monkeypatch.setitem(report.CLASS_FILES, "totals.txt",
+                        lambda results: "".join(f"{r.name} {r.score:g}\n" for r in results))
+    graded = SubmissionResult(name="ann", tests=[TestResult(name="part", number="1.1", score=7, max_score=10)])
+    report.write_submission(graded, tmp_path / "shard" / "ann")
+    from autograder.__main__ import main
+    assert main(["merge", str(tmp_path / "shard"), "--out", str(tmp_path / "merged")]) == 0
+    assert (tmp_path / "merged" / "totals.txt").read_text() == "ann 7\n"
+    assert {"grades.csv", "summary.md"} <= {p.name for p in (tmp_path / "merged").iterdir()}
+
+
+def test_a_new_submission_format_is_one_entry_in_intake(tmp_path, monkeypatch):
+    """A submission format is an entry of autograder/intake.py's FORMATS: discovery and staging both follow it."""
+    from autograder import intake
+    plain_text = intake.Format(".txt", to_module=lambda path, data: (data.decode(), []))
+    monkeypatch.setattr(intake, "FORMATS", intake.FORMATS + (plain_text,))
+    room = tmp_path / "class"
+    room.mkdir()
+    shutil.copyfile(EXAMPLES / "flipped_kernel" / "convolution.py", room / "typed.txt")
+    (room / "folder").mkdir()
+    shutil.copyfile(EXAMPLES / "flipped_kernel" / "convolution.py", room / "folder" / "convolution.txt")
+    assert sorted(find_submissions([room])) == ["folder", "typed"]
+    staged = intake.stage(room / "typed.txt", tmp_path / "staged")
+    assert (staged.directory / "convolution.py").read_text() == (room / "typed.txt").read_text()
+    staged = intake.stage(room / "folder", tmp_path / "staged-folder")
+    assert staged.modules == ("convolution",)

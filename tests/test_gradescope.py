@@ -19,7 +19,7 @@ import pytest
 
 from autograder.config import CONFIG
 from autograder.gradescope import entry, package
-from autograder.grade import NOT_REACHED
+from autograder.grade import NOT_REACHED, zero_tests
 from autograder.gradescope.measure import MB, lay_out, run_measured
 from autograder.sandbox.identity import UID_BASE
 from conftest import ROOT, SOLUTION, STENCIL
@@ -99,8 +99,21 @@ def test_zip_holds_what_grading_needs_and_no_answers(autograder_zip):
     assert "solution/assignment.py" not in infos, "the CNN answers must not ship"
     assert not [name for name in infos if name.startswith(("stencil/", "tests/", "examples/", ".venv/"))]
     assert not [name for name in infos if "__pycache__" in name or name.endswith(".pyc")]
+    for tool in package.DEVELOPMENT_ONLY:      # development tools stay home; grading never imports them
+        assert f"autograder/{tool}" not in infos, tool
+    assert package.FALLBACK_NAME in infos and "config.toml" not in infos
     assert list(infos) == sorted(infos)
     assert {info.date_time for info in infos.values()} == {package.FIXED_TIME}
+
+
+def test_the_zip_carries_the_chosen_config_and_entry_grades_with_it(tmp_path):
+    settings = write_file(tmp_path, "course.toml", "submissions_per_day = 3\n")
+    names = package.build(tmp_path / "autograder.zip", config=settings)
+    assert "config.toml" in names
+    with zipfile.ZipFile(tmp_path / "autograder.zip") as archive:
+        assert archive.read("config.toml") == settings.read_bytes()
+    assert entry.settings(settings).submissions_per_day == 3
+    assert entry.settings(tmp_path / "absent.toml") is CONFIG
 
 
 def test_zip_is_byte_reproducible(autograder_zip, tmp_path):
@@ -224,7 +237,7 @@ def test_student_code_cannot_read_the_source_forge_results_or_kill_the_grader(au
         assert set(probe) == {"read_source", "wrote_results", "killed_grader"} and set(probe.values()) <= refused, \
             probe
         assert results["extra_data"]["status"] == "graded", "the score comes from the grader, not the fallback"
-        assert results["score"] == 0 and len(results["tests"]) == 8
+        assert results["score"] == 0 and len(results["tests"]) == len(zero_tests(""))
         assert not readable_by_student(hidden_config)
         assert not readable_by_student(gradescope_root / "source")
         assert not readable_by_student(gradescope_root / "results")
@@ -246,7 +259,9 @@ def test_results_json_appears_when_the_grader_dies(autograder_zip, gradescope_ro
     else:
         python = shutil.which("false")
     results, stdout = run_autograder(gradescope_root, autograder_zip, [SOLUTION / "convolution.py"], python=python)
-    assert results["score"] == 0 and results["tests"] == []
+    assert results["score"] == 0    # the same shape as the grader's own: every test listed, at 0, with the reason
+    assert [test["number"] for test in results["tests"]] == [test.number for test in zero_tests("")]
+    assert all(test["score"] == 0 and "Not graded:" in test["output"] for test in results["tests"])
     assert results["extra_data"] == {"status": "error", "fallback": True, "exit_status": exit_status}
     assert "could not be graded" in results["output"]
     assert "== fallback:" in stdout

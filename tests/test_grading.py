@@ -4,6 +4,7 @@ import json
 import jsonschema
 import pytest
 
+from autograder import report
 from autograder.config import CONFIG
 from autograder.grade import grade_submission
 from conftest import ROOT, SOLUTION, STENCIL
@@ -13,7 +14,8 @@ POINTS = CONFIG.points
 
 
 def graded(path, out_dir):
-    result = grade_submission(path, out_dir)
+    result = grade_submission(path)
+    report.write_submission(result, out_dir)
     written = json.loads((out_dir / "results.json").read_text())
     jsonschema.validate(written, SCHEMA)
     return result, written

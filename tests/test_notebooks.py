@@ -10,7 +10,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from autograder import intake, notebooks
+from autograder import intake, notebooks, report
 from autograder.grade import grade_submission
 from conftest import ROOT, SOLUTION, STENCIL
 
@@ -68,7 +68,8 @@ def test_solution_as_a_messy_notebook_scores_full_marks_and_says_what_was_left_o
         new_code_cell("%matplotlib inline\n!pip install tensorflow"),
         new_code_cell("def scratch(:\n    return 1"),
         new_code_cell("model = CNN(10)\nlosses = train(model, *get_data()[:2])\nprint(losses)"))
-    result = grade_submission(write(notebook, tmp_path / "homework.ipynb"), tmp_path / "out")
+    result = grade_submission(write(notebook, tmp_path / "homework.ipynb"))
+    report.write_submission(result, tmp_path / "out")
     assert result.status == "graded"
     assert result.score == result.max_score, [(t.number, t.output) for t in result.tests if not t.passed]
     shown = json.loads((tmp_path / "out" / "results.json").read_text())["output"]
@@ -157,7 +158,8 @@ def test_a_corrupt_notebook_is_a_clear_error(tmp_path):
     with pytest.raises(intake.SubmissionError, match=r"`homework.ipynb` is not a readable Jupyter notebook: "
                                                      r"the file is not valid JSON"):
         intake.stage(path, tmp_path / "staged")
-    result = grade_submission(path, tmp_path / "out")
+    result = grade_submission(path)
+    report.write_submission(result, tmp_path / "out")
     assert result.status == "error" and result.score == 0
     assert "not valid JSON" in json.loads((tmp_path / "out" / "results.json").read_text())["output"]
 

@@ -6,7 +6,8 @@ import sys
 
 from autograder import regrade_diff
 from autograder import results as graded
-from autograder.results import SubmissionResult, write_csv, write_results
+from autograder.report import write_csv, write_submission
+from autograder.results import SubmissionResult
 from conftest import ROOT
 
 
@@ -20,7 +21,7 @@ def result(name, scores, messages=None, status="graded", flags=()):
 
 def write_folder(folder, results):
     for item in results:
-        write_results(item, folder / item.name)
+        write_submission(item, folder / item.name)
     write_csv(results, folder / "grades.csv")
 
 

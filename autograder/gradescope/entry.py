@@ -23,13 +23,16 @@ import traceback
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from autograder.config import CONFIG
+from autograder import report
+from autograder.config import CONFIG, load
 from autograder.gradescope import leaderboard
 from autograder.cases import all_cases
 from autograder.grade import NOT_REACHED, grade_submission, version, zero_tests
-from autograder.results import SubmissionResult, to_gradescope, write_json_atomically
+from autograder.paths import ROOT, write_atomically
+from autograder.results import SubmissionResult
 from autograder.runner import blank_result, test_methods
 
+CONFIG_FILE = ROOT / "config.toml"        # the course's settings, when the zip was built with --config
 OVER_DAILY_LIMIT = "over-daily-limit"     # extra_data.status of a submission refused by the daily limit
 DAY = timedelta(hours=24)
 
@@ -39,8 +42,22 @@ class GradingTimeUp(BaseException):
     its own failure; its `finally` blocks still stop the sandboxed worker."""
 
 
+_TIME_UP = []      # set once SIGTERM arrived: the handler's raise can be swallowed where Python ignores exceptions
+                   # (an at-fork handler of the sandbox's fork, a __del__), so each finished test checks it again
+
+
 def _time_up(signum, frame):
+    _TIME_UP.append(signum)
     raise GradingTimeUp()
+
+
+def _progress_into(so_far):
+    """on_progress for grade_submission: keep the result so far; stop if the time is up."""
+    def progress(partial):
+        so_far.append(partial)
+        if _TIME_UP:
+            raise GradingTimeUp()
+    return progress
 
 
 # -- the daily limit ---------------------------------------------------------------------------------------------
@@ -112,9 +129,9 @@ def best_previous(previous_submissions):
     return best
 
 
-def not_graded(message, status):
+def not_graded(message, status, config=CONFIG):
     """A results object at 0 points on every test, with `message` above them."""
-    return SubmissionResult(name="submission", status=status, output=message, tests=zero_tests("Not graded."),
+    return SubmissionResult(name="submission", status=status, output=message, tests=zero_tests("Not graded.", config),
                             autograder_version=version())
 
 
@@ -124,13 +141,13 @@ HELD_BACK = ("after_due_date", "after_published")       # shown to students late
 NEVER_SHOWN = "hidden"                                  # Gradescope still shows the total: only for 0-point tests
 
 
-def student_safe(results):
+def student_safe(results, quiet=False):
     """results.json (a dict, changed in place and returned) such that no student can compute a held-back test's
     score before it is shown: scored `hidden` tests become `after_published`, and while any scored test is held back
     the top-level output's total is replaced by the score of the visible tests."""
     for test in results["tests"]:
         if test.get("visibility") == NEVER_SHOWN and test.get("max_score"):
-            print(f"== visibility: test {test.get('number')} is worth points, so it is written as after_published, "
+            quiet or print(f"== visibility: test {test.get('number')} is worth points, so it is written as after_published, "
                   "not hidden (Gradescope would show students the total, revealing its score)")
             test["visibility"] = "after_published"
     held_back = [test for test in results["tests"] if test.get("visibility") in HELD_BACK and test.get("max_score")]
@@ -148,7 +165,7 @@ def student_safe(results):
                   f"{'is' if len(held_back) == 1 else 'are'} graded too: "
                   f"{'its result' if len(held_back) == 1 else 'their results'} and your total are shown {when}.")
     paragraphs = [paragraph for paragraph in results.get("output", "").split("\n\n") if paragraph]
-    if total_line in paragraphs:        # autograder.grade.summary's line: the same place, the visible part
+    if total_line in paragraphs:        # autograder.report.overview's line: the same place, the visible part
         paragraphs[paragraphs.index(total_line)] = shown_line
     else:
         paragraphs.insert(0, shown_line)
@@ -175,62 +192,56 @@ def student_of(metadata):
                      for user in users if isinstance(user, dict))
 
 
-def grade(root):
-    """Grade ROOT/submission (or refuse it under the daily limit); returns the SubmissionResult."""
+def settings(path=CONFIG_FILE):
+    """The grading's Config: the course's config.toml in the zip (package.py --config), else the defaults."""
+    return load(path) if Path(path).is_file() else CONFIG
+
+
+def grade(root, config=CONFIG):
+    """Grade ROOT/submission (or refuse it under the daily limit) with `config`; returns the SubmissionResult."""
     metadata = read_metadata(root / "submission_metadata.json")
     student = student_of(metadata)
     print(f"== submission {metadata.get('id', '?')} by {student or '?'} at {metadata.get('created_at', '?')}; "
           f"{len(metadata.get('previous_submissions') or [])} earlier attempt(s)")
-    refusal = daily_limit_refusal(metadata, CONFIG.submissions_per_day)
+    refusal = daily_limit_refusal(metadata, config.submissions_per_day)
     if refusal is not None:
-        print(f"== daily limit ({CONFIG.submissions_per_day} per 24 h) reached: not graded")
-        result = not_graded(refusal, OVER_DAILY_LIMIT)
+        print(f"== daily limit ({config.submissions_per_day} per 24 h) reached: not graded")
+        result = not_graded(refusal, OVER_DAILY_LIMIT, config)
         result.student = student
         return result
     so_far = []
     try:
-        return grade_submission(root / "submission", student=student, on_progress=so_far.append)
+        return grade_submission(root / "submission", student=student, on_progress=_progress_into(so_far),
+                                config=config)
     except GradingTimeUp:
-        running = running_part(so_far[-1] if so_far else None)
+        running = running_part(so_far[-1] if so_far else None, config)
         print(f"== time limit: SIGTERM received during {running.number}; the sandbox was stopped")
-        message = time_limit_message(running)
+        message = time_limit_message(running, config)
         if not so_far:
-            return not_graded(message, "error")
+            return not_graded(message, "error", config)
         partial = so_far[-1]        # the parts graded before the stop keep their points
         partial.status, partial.flags = "error", sorted(set(partial.flags) | {"time-limit"})
         partial.output = message + " The tests that ran before the stop keep their scores."
         return partial
 
 
-def running_part(partial):
+def running_part(partial, config=CONFIG):
     """The test that was running when grading stopped: the first, in the order the parts run, not yet finished."""
     finished = {test.number for test in (partial.tests if partial else []) if test.output != NOT_REACHED}
-    order = [blank_result(function, name) for case in all_cases() for name, function in test_methods(case)]
+    order = [blank_result(function, name, config) for case in all_cases() for name, function in test_methods(case)]
     return next((test for test in order if test.number not in finished), order[-1])
 
 
-def time_limit_message(running):
+def time_limit_message(running, config=CONFIG):
     """What the student reads when grading was stopped at the time limit, naming the part that was running."""
     if running.number.startswith("4."):
-        hint = (f"Your model's training was running (`train` is called {CONFIG.model.epochs} times on the digits "
+        hint = (f"Your model's training was running (`train` is called {config.model.epochs} times on the digits "
                 "training set): make an epoch faster, for example with fewer or smaller layers or larger batches.")
     else:
         hint = ("Look for very slow or endless loops in conv2d (for example, Python loops over every pixel and "
                 "channel) and replace them with NumPy operations on whole arrays.")
     return (f"**Grading took longer than the autograder's time limit, so it was stopped** while part "
             f"{running.number} ({running.name}) was running. {hint} Then resubmit.")
-
-
-def report(result):
-    """What the instructor sees in Gradescope's autograder output (stdout)."""
-    print(f"== result: {result.status}, score {result.score:g}/{result.max_score:g}, "
-          f"{result.execution_time:.1f} s, autograder {result.autograder_version}")
-    print(f"== flags: {', '.join(result.flags) or 'none'}; diagnosis: {result.diagnosis or 'none'}")
-    print(f"== isolation: {json.dumps(result.isolation, sort_keys=True)}")
-    for test in result.tests:
-        print(f"   {test.number:<5} {test.score:6.2f}/{test.max_score:<5g} {test.name}")
-    if result.instructor_log:
-        print("== grader log:\n" + result.instructor_log)
 
 
 def main(argv=None):
@@ -241,17 +252,20 @@ def main(argv=None):
     root = Path(parser.parse_args(argv).root)
     signal.signal(signal.SIGTERM, _time_up)
     leaderboard.take()                  # only this grading's numbers
-    result = grade(root)
+    config = settings()
+    if config is not CONFIG:
+        print(f"== config: {CONFIG_FILE.name} (the course's settings)")
+    result = grade(root, config)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     try:
-        report(result)
+        print(report.gradescope_stdout(result), end="")
     except Exception:          # a reporting bug must not cost the student the results.json below
         traceback.print_exc(file=sys.stdout)
-    results = student_safe(to_gradescope(result))
-    if getattr(CONFIG, "leaderboard", False):
+    results = student_safe(report.to_gradescope(result))
+    if getattr(config, "leaderboard", False):
         results["leaderboard"] = leaderboard.entries(leaderboard.take(), results)
         print(f"== leaderboard: {json.dumps(results['leaderboard'])}")
-    write_json_atomically(root / "results" / "results.json", results)
+    write_atomically(root / "results" / "results.json", report.json_text(results))
     print(f"== wrote {root / 'results' / 'results.json'}")
     return 0
 

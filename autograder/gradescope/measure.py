@@ -19,7 +19,8 @@ import time
 import zipfile
 from pathlib import Path
 
-from autograder.gradescope.package import REPO, build
+from autograder.gradescope.package import build
+from autograder.paths import ROOT as REPO
 
 SAMPLE_SECONDS = 0.05
 PAGE = os.sysconf("SC_PAGE_SIZE")
@@ -143,7 +144,7 @@ def grading_environment(version=None):
 
     version = version or sys.version_info[:2]
     tag = "py%d%d" % version
-    repo = Path(__file__).resolve().parent.parent.parent
+    repo = REPO
     lock, pip_lock = repo / "requirements" / f"grading-{tag}.txt", repo / "requirements" / "pip.txt"
     digest = hashlib.sha256(lock.read_bytes() + pip_lock.read_bytes()).hexdigest()[:12]
     target = ENVIRONMENTS / f"grading-{tag}-{digest}"

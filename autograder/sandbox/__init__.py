@@ -27,6 +27,7 @@ from typing import Any, List, Optional
 import numpy as np
 
 from autograder.config import CONFIG, SandboxLimits
+from autograder.paths import ROOT
 from autograder.reference import SINGLE_THREAD_ENVIRONMENT
 from autograder.sandbox import worker as protocol
 from autograder.sandbox.isolation import UNSAFE_BANNER, IsolationUnavailable, Sandbox  # noqa: F401 (re-exported)
@@ -36,7 +37,7 @@ WORKER_SOURCE = Path(protocol.__file__)
 # do git's objects, the examples and catalogue, and the built Gradescope zip: the sandbox must not read them. With
 # namespaces the whole checkout is covered; without, a local grader running as root removes the others'
 # permissions from these folders (run_autograder does `chmod -R go-rwx` on Gradescope).
-REPOSITORY = WORKER_SOURCE.parent.parent.parent
+REPOSITORY = ROOT
 GRADER_FOLDERS = tuple(REPOSITORY / name for name in ("autograder", "solution", ".git", "dist", "examples", "tests"))
 MB = 1024 * 1024
 POLL_SECONDS = 0.1              # how often a waiting grader checks the worker's memory and life

@@ -1,0 +1,176 @@
+"""Running the grading of many submissions in a process pool with limits: a task that runs past its wall-clock
+limit is stopped (SIGTERM, then SIGKILL), and a pool process that dies costs only the task that killed it."""
+import concurrent.futures
+import multiprocessing
+import os
+import signal
+import time
+from concurrent.futures.process import BrokenProcessPool
+
+TERM_GRACE_S = 10.0           # after SIGTERM, how long a pool process gets to clean up before SIGKILL
+POLL_S = 0.2
+BATCH_FLAGS = ("time-limit", "grader-died", "grader-error")   # error rows made by the batch itself: graded again on the next run
+
+
+class TimeLimitExceeded(BaseException):
+    """Raised inside a pool process by SIGTERM when its submission ran past the batch's time limit. A
+    BaseException, so grade_submission does not report it as its own failure, while its `finally`s still clean up
+    (the sandboxed worker is stopped, the scratch folder removed)."""
+
+
+_started = None      # in a pool process: the queue on which a task says "I started, in this process"
+_stopping = False    # in a pool process: SIGTERM arrived during the current task
+
+
+def _pool_init(started):
+    global _started
+    _started = started
+
+    def on_term(signum, frame):
+        global _stopping
+        _stopping = True
+        _kill_children(os.getpid(), signal.SIGKILL)      # the sandboxed worker: a hang there ends now
+        raise TimeLimitExceeded()
+    signal.signal(signal.SIGTERM, on_term)
+
+
+def _run_task(key, work, args):
+    global _stopping
+    _stopping = False
+    _started.put((key, os.getpid(), time.time()))
+    value = work(*args)
+    if _stopping:       # the grading caught TimeLimitExceeded somewhere (unittest records errors) and went on
+        raise TimeLimitExceeded()
+    return value
+
+
+def _kill_children(pid, signum):
+    """Send `signum` to the process groups of `pid`'s children (a sandboxed worker leads its own session)."""
+    try:
+        names = os.listdir("/proc")
+    except OSError:
+        return
+    for name in names:
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/stat", "rb") as stream:
+                fields = stream.read().rsplit(b")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            for kill, target in ((os.killpg, int(fields[2])), (os.kill, int(name))):
+                try:
+                    if target > 1 and (kill is os.kill or target != os.getpgid(0)):
+                        kill(target, signum)
+                except (ProcessLookupError, PermissionError):
+                    pass
+
+
+def run_in_pool(work, tasks, jobs=None, time_limit=None, on_done=None, grace=TERM_GRACE_S):
+    """Run work(*args) for every key, args in `tasks` (a dict) in a process pool that survives its processes.
+
+    Returns {key: (value, None) | (None, (flag, message))}, flag one of BATCH_FLAGS; on_done(key, value, failure)
+    is called as each one ends.
+    - A pool process that dies (os._exit, a signal, the OOM killer) breaks the pool: the tasks it held are run
+      again one at a time in a new pool, and the one that still kills its process gets the message; the others
+      are unaffected.
+    - A task running longer than `time_limit` seconds (wall clock, from when it started) is sent SIGTERM (raising
+      TimeLimitExceeded in it), then SIGKILL after `grace` seconds, and gets the message.
+    `work` must be picklable (a module-level function). Ctrl-C stops the pool and propagates.
+    """
+    queue = list(tasks)            # not started yet
+    suspects = []                  # were running when a pool process died: run again alone
+    outcomes = {}
+
+    def finish(key, value, failure=None):
+        outcomes[key] = (value, failure)
+        if on_done:
+            on_done(key, value, failure)
+
+    while queue or suspects:
+        alone = not queue
+        width = 1 if alone else max(1, jobs or os.cpu_count() or 1)
+        context = multiprocessing.get_context()
+        started = context.SimpleQueue()
+        pool = concurrent.futures.ProcessPoolExecutor(width, mp_context=context, initializer=_pool_init,
+                                                      initargs=(started,))
+        running, processes, signalled, broken = {}, {}, {}, False
+        try:
+            while True:
+                source = suspects if alone else queue
+                while source and len(running) < width and not broken:
+                    key = source.pop(0)
+                    try:
+                        running[pool.submit(_run_task, key, work, tasks[key])] = key
+                    except BrokenProcessPool:
+                        source.insert(0, key)
+                        broken = True
+                if broken or not running:
+                    break
+                done, _ = concurrent.futures.wait(running, timeout=POLL_S,
+                                                  return_when=concurrent.futures.FIRST_COMPLETED)
+                while not started.empty():
+                    key, pid, when = started.get()
+                    processes[key] = (pid, when)
+                for future in done:
+                    key = running.pop(future)
+                    try:
+                        finish(key, future.result())
+                    except BrokenProcessPool:
+                        broken = True
+                        running[future] = key           # handled with the others below
+                    except TimeLimitExceeded:
+                        finish(key, None, _over_time(time_limit))
+                    except Exception as error:
+                        finish(key, None, ("grader-error", f"the grading raised {type(error).__name__}: {error}"))
+                if broken:
+                    break
+                now = time.time()
+                for key in list(running.values()):
+                    if time_limit is None or key not in processes:
+                        continue
+                    pid, began = processes[key]
+                    if key not in signalled and now - began > time_limit:
+                        signalled[key] = now
+                        _kill(pid, signal.SIGTERM)
+                    elif key in signalled and now - signalled[key] > grace:
+                        _kill_children(pid, signal.SIGKILL)
+                        _kill(pid, signal.SIGKILL)      # breaks the pool; this task is known to be at fault
+        except KeyboardInterrupt:
+            _stop_pool(pool)
+            raise
+        if broken:
+            for future, key in running.items():
+                if key in signalled:
+                    finish(key, None, _over_time(time_limit))
+                elif key not in processes:
+                    queue.insert(0, key) if not alone else suspects.insert(0, key)   # never started
+                elif alone:
+                    finish(key, None, ("grader-died", "the process grading this submission died (killed by a "
+                                                      "signal, out of memory, or exited)"))
+                else:
+                    suspects.append(key)
+        _stop_pool(pool)
+    return outcomes
+
+
+def _over_time(limit):
+    return "time-limit", f"grading this submission took longer than the batch's limit of {limit:g} s; it was stopped"
+
+
+def _kill(pid, signum):
+    try:
+        os.kill(pid, signum)
+    except ProcessLookupError:
+        pass
+
+
+def _stop_pool(pool):
+    """Shut a pool down without waiting on a hung or dead process: what is left is killed."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        if process.is_alive():
+            process.kill()
+        process.join(timeout=5)
