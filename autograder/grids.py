@@ -160,16 +160,12 @@ def lecture_cases():
     ]
 
 
-GRIDS = {"public": (PUBLIC_GRID, lambda config: config.public_seed, True),
-         "hidden": (HIDDEN_GRID, lambda config: config.hidden_seed, False)}
-
-
 def conv_set(name, config=CONFIG):
     """[(id, inputs, filters, strides, padding, note)] of the set "public" or "hidden": the lecture's examples first
     (public only), then the random grid, drawn from the set's seed."""
-    grid, seed, with_lecture = GRIDS[name]
-    cases = lecture_cases() if with_lecture else []
-    rng = np.random.default_rng(seed(config))
+    grid, seed = {"public": (PUBLIC_GRID, config.public_seed), "hidden": (HIDDEN_GRID, config.hidden_seed)}[name]
+    cases = lecture_cases() if name == "public" else []
+    rng = np.random.default_rng(seed)
     for index, (input_shape, filter_shape, strides, padding, dtype) in enumerate(grid):
         cases.append((f"{name}{index:03d}", random_values(rng, input_shape, dtype),
                       random_values(rng, filter_shape, dtype), strides, padding, None))

@@ -1,9 +1,11 @@
-"""A thin runner for the graded cases, instead of gradescope-utils' JSONTestRunner.
+"""The runner of the graded parts (instead of gradescope-utils' JSONTestRunner), and the scoring rules they share.
 
 JSONTestRunner drops tests whose subTests fail, crashes on a setUpClass error, writes nothing until the whole suite
 ends and cannot tell the student's failure from the grader's own bug. Here every test method runs on its own: a
 failed assertion or a `StudentError` costs the student that test with its message; any other exception is the
 grader's fault, scored 0 with a neutral message and its traceback kept for the instructor; the next test runs anyway.
+The rules: a test's points and visibility come from the session's config (cases.scored); a failure scores 0; a
+passing test scores what it set (partial credit) or all its points; a score stays within [0, its points].
 """
 import re
 import time

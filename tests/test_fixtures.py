@@ -229,3 +229,21 @@ def test_the_fixture_files_hold_nothing_about_known_mistakes():
             text = str(data["cases"])
         assert not [mistake.name for mistake in mistakes.MISTAKES if mistake.name in text]
         assert "exposes" not in text
+
+
+def test_one_more_conv2d_case_is_one_grid_line(tf, tmp_path, monkeypatch):
+    """A course adds a case: one line in grids.py, then `make fixtures`. The new case is graded with TensorFlow's
+    output; the cases before it keep their values (the grid draws its random values in order)."""
+    monkeypatch.setattr(grids, "HIDDEN_GRID", grids.HIDDEN_GRID + (((1, 9, 8, 2), (3, 2, 2, 3), [2, 3], "SAME",
+                                                                     grids.F32),))
+    build_fixtures.build(tmp_path)
+    before, after = load_conv_cases("hidden"), load_conv_cases("hidden", tmp_path)
+    assert len(after) == len(before) + 1
+    for old, new in zip(before, after):
+        np.testing.assert_array_equal(old.inputs, new.inputs)
+        np.testing.assert_array_equal(old.expected, new.expected)
+    added = after[-1]
+    assert added.expected.shape == (1, 5, 3, 3)
+    np.testing.assert_allclose(reference_conv2d(added.inputs, added.filters, added.strides, added.padding),
+                               added.expected, rtol=TOLERANCE.rtol, atol=TOLERANCE.atol)
+    assert load_output_size_cases(tmp_path) == load_output_size_cases()

@@ -112,7 +112,7 @@ def test_a_new_mistake_is_one_entry_in_mistakes_py_no_fixture_rebuild(monkeypatc
     """Adding a known mistake: its function and its MISTAKES entry (here added at run time). The grading names it
     at once, from the cases' inputs: the fixture files and fixture_hash() (the version resumed batches compare)
     stay as they are."""
-    from autograder.cases.conv2d import Conv2D   # here, not at the top: pytest would collect the TestCase
+    from autograder.cases.conv2d import PublicConvolution   # here, not at the top: pytest would collect the TestCase
     hash_before = fixture_files.fixture_hash()
     files_before = fixture_files.content_hash()
     doubled = Mistake("doubled_values", "Your values are twice the right ones.",
@@ -121,7 +121,7 @@ def test_a_new_mistake_is_one_entry_in_mistakes_py_no_fixture_rebuild(monkeypatc
     student = [2 * case.expected.astype(np.float64) for case in PUBLIC]
     assert sum(diagnose(case, output) is doubled for case, output in zip(PUBLIC, student)) >= 30
     session = FakeSession(student)
-    result, log = runner.run_test(Conv2D, "test_public_values", session)
+    result, log = runner.run_test(PublicConvolution, "test_public_values", session)
     assert not log and result.score < result.max_score / 4     # 2x is right only where the output is 0 or empty
     assert "**Likely mistake**" in result.output and doubled.explanation in result.output
     assert session.diagnoses == ["doubled_values"]

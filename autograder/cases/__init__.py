@@ -73,7 +73,7 @@ def all_cases():
     """The case classes, in the order they run. The hidden conv2d cases (2.4) run last, so no text from the student's
     code reaches any part after them; results are listed by test number."""
     from autograder.cases.output_size import OutputSize
-    from autograder.cases.conv2d import ArgumentForms, Conv2D, Conv2DHidden
+    from autograder.cases.conv2d import ArgumentForms, HiddenConvolution, PublicConvolution
     from autograder.cases.performance import Performance
     from autograder.cases.model import Model
-    return [OutputSize, Conv2D, ArgumentForms, Performance, Model, Conv2DHidden]
+    return [OutputSize, PublicConvolution, ArgumentForms, Performance, Model, HiddenConvolution]

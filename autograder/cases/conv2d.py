@@ -120,7 +120,7 @@ class ConvScoring(GradedCase):
             self.say(f"Smallest failing case: {case_text(case)}: {problem}.")
 
 
-class Conv2D(ConvScoring):
+class PublicConvolution(ConvScoring):
 
     @scored(points=0, partial=False)
     @number("2.1")
@@ -147,7 +147,7 @@ class Conv2D(ConvScoring):
         self.score_cases("public", check, self.config.points.conv2d_values, set_score, show_details=True)
 
 
-class Conv2DHidden(ConvScoring):
+class HiddenConvolution(ConvScoring):
     """Runs after every other part (see cases.all_cases): once the student's code has seen a hidden input, nothing
     it says (exception messages, prints) is shown any more."""
 
