@@ -343,8 +343,9 @@ class Format:
     alone_note: str = ""            # said when a file of this kind is submitted on its own ({name}: its name)
 
 
-# Every submission format; module files in order of preference in a folder (a module's .py wins over its .ipynb). Adding a format
-# is one entry here (and its reader above); discovery (autograder.batch.discovery) and staging read this list.
+# Every submission format; module files in order of preference in a folder (a module's .py wins over its .ipynb).
+# Adding a format is one entry here (and its reader above): discovery (autograder.batch.discovery), staging and the
+# messages read this list.
 FORMATS = (
     Format(".zip", unpack=_safe_unzip),
     Format(".py", to_module=_python_module,

@@ -17,6 +17,8 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from autograder.report import markdown_text, spreadsheet_cell
+
 
 @dataclass
 class Graded:
@@ -97,8 +99,7 @@ def literal(text):
     return f"{fence}text\n{text}\n{fence}"
 
 
-def name_text(text):
-    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~&$:])", r"\\\1", " ".join(str(text).split()))
+name_text = markdown_text      # a submission's name, as literal Markdown
 
 
 def changed_parts(old, new):
@@ -180,8 +181,7 @@ def indent(text):
 
 def write_csv(changed, path):
     def cell(value):
-        text = "" if value is None else str(value)
-        return "'" + text if text.startswith(("=", "+", "-", "@", "\t", "\r")) else text
+        return "" if value is None else spreadsheet_cell(str(value))
     with open(path, "w", newline="") as stream:
         writer = csv.writer(stream)
         writer.writerow(["submission", "part", "name", "old_score", "new_score", "delta", "old_total", "new_total"])

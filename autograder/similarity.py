@@ -43,8 +43,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograder import intake
-
 from autograder.paths import ROOT
+from autograder.report import markdown_text, spreadsheet_cell
 
 STENCIL_FILES = (ROOT / "stencil" / "convolution.py", ROOT / "stencil" / "assignment.py")
 MODULE_FILES = ("convolution.py", "assignment.py")
@@ -261,14 +261,8 @@ def compare(submissions, threshold=THRESHOLD, min_fingerprints=MIN_FINGERPRINTS,
 # -- outputs ------------------------------------------------------------------------------------------------------
 
 def spreadsheet_text(value):
-    """A CSV cell a spreadsheet shows as text: a leading formula character gets a quote (OWASP's rule)."""
-    text = str(value)
-    return "'" + text if text.startswith(("=", "+", "-", "@", "\t", "\r")) else text
-
-
-def markdown_text(text):
-    """Student-controlled text (a submission name) as literal Markdown on one line."""
-    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~&$:])", r"\\\1", " ".join(str(text).split()))
+    """A CSV cell a spreadsheet shows as text (report.spreadsheet_cell: OWASP's rule)."""
+    return spreadsheet_cell(str(value))
 
 
 def line_ranges(lines):

@@ -149,8 +149,8 @@ def test_links_in_a_class_folder_are_listed_and_never_followed(tmp_path):
     (room / "linked").symlink_to(ROOT / "solution", target_is_directory=True)
     os.mkfifo(room / "honest" / "pipe")
     assert sorted(find_submissions([room])) == ["honest", "linked"]
-    batch.content_hash(room / "honest")             # returns (a fifo is not opened for reading)
-    batch.content_hash(room / "linked")
+    batch.submission_hash_of(room / "honest")       # returns (a fifo is not opened for reading)
+    batch.submission_hash_of(room / "linked")
     results = {r.name: r for r in grade_all([room], tmp_path / "out", jobs=1, progress=False)}
     assert results["linked"].status == "error" and "symbolic link" in results["linked"].output
     assert results["linked"].score == 0
@@ -288,3 +288,21 @@ def test_a_new_submission_format_is_one_entry_in_intake(tmp_path, monkeypatch):
     assert (staged.directory / "convolution.py").read_text() == (room / "typed.txt").read_text()
     staged = intake.stage(room / "folder", tmp_path / "staged-folder")
     assert staged.modules == ("convolution",)
+
+
+def test_grade_with_a_config_file_uses_its_settings_and_regrades_when_they_change(tmp_path):
+    room = tmp_path / "class"
+    shutil.copytree(EXAMPLES / "flipped_kernel", room / "flipped_kernel")
+    settings = tmp_path / "course.toml"
+    settings.write_text("[points]\nconv2d_values = 30\n")
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "autograder", "grade", str(room), "--out", str(out), "--config", str(settings)]
+    subprocess.run(command, cwd=ROOT, check=True, capture_output=True)
+    graded = json.loads((out / "flipped_kernel" / "grader.json").read_text())
+    assert sum(test["max_score"] for test in graded["tests"]) == 105
+    assert "+config." in graded["autograder_version"]
+    default = grade_all([room], out, progress=False)          # other settings: graded again, with the defaults
+    assert default[0].max_score == 100 and "+config." not in default[0].autograder_version
+    settings.write_text("[points]\nconv2d_valuez = 30\n")
+    refused = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+    assert refused.returncode == 2 and "points.conv2d_valuez" in refused.stderr

@@ -16,7 +16,7 @@ from pathlib import Path
 from autograder import report
 from autograder.batch.discovery import find_submissions, gradescope_students, is_submission
 from autograder.batch.pool import BATCH_FLAGS, TimeLimitExceeded, run_in_pool
-from autograder.batch.resume import content_hash, up_to_date
+from autograder.batch.resume import submission_hash_of, up_to_date
 from autograder.batch.shards import (SHARD_FILE, SHARDS_ENV, ShardError, check_shards, class_digest, collect,
                                      merged, parse_shard, shard_from_environment, shard_of, write_listing)
 from autograder.config import CONFIG
@@ -28,7 +28,8 @@ TIME_LIMIT_S = 20 * 60        # one submission's whole grading, wall clock (its 
 
 def grade_one(name, path, student, out_dir, config=CONFIG):
     """Grade one submission into out_dir/name with `config` (runs in a pool process)."""
-    result = grade_submission(path, name=name, student=student, submission_hash=content_hash(path), config=config)
+    result = grade_submission(path, name=name, student=student, submission_hash=submission_hash_of(path),
+                              config=config)
     report.write_submission(result, Path(out_dir) / name)
     return result
 
@@ -64,7 +65,7 @@ def error_result(name, student, message, flag, out_dir=None, path=None, config=C
     result.instructor_log = message
     if path is not None:
         try:
-            result.submission_hash = content_hash(path)
+            result.submission_hash = submission_hash_of(path)
         except OSError:
             pass
     if out_dir is not None:

@@ -12,7 +12,7 @@ from autograder.grade import version
 from autograder.results import load_result
 
 
-def content_hash(path):
+def submission_hash_of(path):
     """sha256 over a submission's files (names and bytes): a changed submission is graded again on resume.
 
     Nothing is followed: a link counts by its target's name, a device or pipe by its kind, never by content."""
@@ -45,7 +45,7 @@ def up_to_date(out_dir, name, path, config=CONFIG):
     """The earlier result for this submission, if it was made by this autograder version, with these settings,
     from the same files."""
     earlier = load_result(Path(out_dir) / name)
-    if earlier and earlier.autograder_version == version(config) and earlier.submission_hash == content_hash(path) \
-            and not set(earlier.flags) & set(BATCH_FLAGS):
+    if earlier and earlier.autograder_version == version(config) \
+            and earlier.submission_hash == submission_hash_of(path) and not set(earlier.flags) & set(BATCH_FLAGS):
         return earlier
     return None
