@@ -2,24 +2,19 @@
 
 The student's calls are timed by the grader around the worker round trip (student code cannot fake the clock), on a
 fresh random input each run that travels inside the timed request itself (nothing of the student's sees it untimed,
-so no work can start early), and each output is checked. The reference runs in the grader process,
-interleaved with the student's calls: inside the student's process it could be patched to look slow. Ratios rather
-than absolute times, so Gradescope's 0.5 vCPU judges like a laptop.
+so no work can start early), and each output is checked. Ratios rather than absolute times, so Gradescope's 0.5 vCPU
+judges like a laptop.
 
-The reference is timed the way the student is: in a process of its own (started by the grader, as the grader's user,
-so student code can neither patch nor signal it), through a pipe round trip, interleaved with the student's calls.
-Timed inside the running grader instead, it paid no process wake-ups: on a busy machine (another grader, Gradescope's
-0.5 vCPU) each wake-up can wait for a core, and the solution against itself scored up to 2-3x. Both sides run their
-BLAS on one thread and with the same steady allocator (autograder.reference.TIMING_ENVIRONMENT, in both processes'
-environments): with each side's default, multi-threaded OpenBLAS in the grader against whatever the worker's
-threads did gave the solution 0.2x-1.4x against itself (issue 12). `make bench` prints the self-ratio's spread.
+The reference is timed exactly the way the student is: solution/convolution.py in a sandboxed NumPy-only worker of
+its own (the same protocol, process set-up, cgroup and environment; student code can neither patch nor signal it),
+interleaved with the student's calls, each pair back to back. Both sides run their BLAS on one thread with the same
+steady allocator (autograder.reference.TIMING_ENVIRONMENT, in every worker's environment): with each side's default,
+multi-threaded OpenBLAS in the grader against whatever the worker's threads did gave the solution 0.2x-1.4x against
+itself (issue 12); a reference in a plain process carried ~15% less than the student's sandboxed side under load.
+`make bench` prints the self-ratio's spread.
 """
-import json
-import os
-import struct
-import subprocess
-import sys
-import time
+import shutil
+import tempfile
 from collections import namedtuple
 from pathlib import Path
 
@@ -30,8 +25,9 @@ from threadpoolctl import threadpool_limits
 from autograder.cases import GradedCase, scored
 from autograder.gradescope import leaderboard
 from autograder.tolerance import same_output
-from autograder.reference import TIMING_ENVIRONMENT, reference_conv2d
-from autograder.sandbox import Stashed, StudentError
+from autograder import stand_ins
+from autograder.reference import REFERENCE_PATH, reference_conv2d
+from autograder.sandbox import Stashed, StudentError, Worker
 
 
 def score_fraction(ratio, tiers):
@@ -45,81 +41,18 @@ def score_fraction(ratio, tiers):
 # Runs of both sides before the kept ones: the first calls on this layer in a fresh process are slower (its heap grows
 # to the layer's size, caches fill), measured 4-12 ms against 2.1-2.5 ms for the solution from the fourth call on.
 WARM_UP_RUNS = 3
-REPOSITORY = Path(__file__).resolve().parent.parent.parent
 
-# The reference process: reads requests from stdin, answers one byte. b"P" + 8-byte length + float32 bytes: the next
-# inputs (shape given on the command line); b"R": run the reference conv2d on them; b"Q": quit.
-REFERENCE_SERVER = """
-import json, struct, sys
-import numpy as np
-from threadpoolctl import threadpool_limits
-from autograder.reference import reference_conv2d
-threadpool_limits(limits=1)
-spec = json.loads(sys.argv[1])
-filters = np.asarray(spec["filters"], np.float32).reshape(spec["filter_shape"])
-requests, replies = sys.stdin.buffer, sys.stdout.buffer
-inputs = None
-
-def read(size):
-    data = bytearray()
-    while len(data) < size:
-        chunk = requests.read(size - len(data))
-        if not chunk:
-            raise SystemExit(0)
-        data += chunk
-    return bytes(data)
-
-while True:
-    op = read(1)
-    if op == b"P":
-        size, = struct.unpack("<Q", read(8))
-        inputs = np.frombuffer(read(size), np.float32).reshape(spec["input_shape"]).copy()
-    elif op == b"R":
-        reference_conv2d(inputs, filters, spec["stride"], spec["padding"])
-    else:
-        raise SystemExit(0)
-    replies.write(b"k")
-    replies.flush()
-"""
+def reference_worker(config):
+    """The reference conv2d (solution/convolution.py) in a sandboxed NumPy-only worker exactly like the student's:
+    the same protocol, process set-up, cgroup and environment, so that both sides of the ratio pay the same costs.
+    (Timed in a plain process instead, the student's side carried ~15% more than the reference's under load: a
+    memory cgroup's charging, the protocol's framing.)"""
+    with tempfile.TemporaryDirectory(prefix="cnn-reference-") as folder:
+        shutil.copyfile(REFERENCE_PATH, Path(folder) / "convolution.py")
+        return Worker(folder, limits=config.sandbox, modules=("convolution",), deny=stand_ins.DENIED_LIBRARIES,
+                      stand_ins=stand_ins.FOLDER)
 
 
-class ReferenceProcess:
-    """The reference conv2d in a process of its own, timed around a pipe round trip like the student's worker."""
-
-    def __init__(self, filters, budget):
-        spec = {"filters": filters.ravel().tolist(), "filter_shape": list(budget.filter_shape),
-                "input_shape": list(budget.input_shape), "stride": budget.stride, "padding": budget.padding}
-        environment = dict(os.environ, **TIMING_ENVIRONMENT, PYTHONPATH=str(REPOSITORY))
-        self.process = subprocess.Popen([sys.executable, "-s", "-c", REFERENCE_SERVER, json.dumps(spec)],
-                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=REPOSITORY,
-                                        env=environment, start_new_session=True)
-
-    def _ask(self, message):
-        self.process.stdin.write(message)
-        self.process.stdin.flush()
-        if self.process.stdout.read(1) != b"k":
-            raise RuntimeError(f"the reference process died (exit status {self.process.wait()})")
-
-    def time_run(self, inputs):
-        """Seconds of one reference conv2d on `inputs`, sending them included (as the student's timed call does)."""
-        data = np.ascontiguousarray(inputs, np.float32).tobytes()
-        started = time.perf_counter()
-        self._ask(b"P" + struct.pack("<Q", len(data)) + data)
-        self._ask(b"R")
-        return time.perf_counter() - started
-
-    def close(self):
-        try:
-            self.process.stdin.write(b"Q")
-            self.process.stdin.close()
-        except OSError:
-            pass
-        try:
-            self.process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        self.process.stdout.close()
 Speed = namedtuple("Speed", "student_seconds reference_seconds")   # the kept runs of each side, in order
 
 
@@ -147,7 +80,8 @@ def measure_speed(session, budget=None):
     student_seconds, reference_seconds = [], []
     # in the form the scored parts found this conv2d works with (canonical unless another form was right)
     strides = session.stride_argument((budget.stride, budget.stride))
-    reference = ReferenceProcess(filters, budget)
+    reference = reference_worker(config)
+    reference.put("filters", filters)
     try:
         for run in range(WARM_UP_RUNS + budget.runs):
             inputs = rng.standard_normal(budget.input_shape).astype(np.float32)
@@ -162,7 +96,8 @@ def measure_speed(session, budget=None):
                         f"{budget.call_timeout_s:g} s. Replace Python loops over pixels and channels with NumPy "
                         "operations on whole arrays.") from None
                 raise
-            reference_time = reference.time_run(inputs)
+            reference_time = reference.call("convolution", "conv2d", inputs, Stashed("filters"), budget.stride,
+                                            budget.padding, store_as="out", timeout=budget.call_timeout_s).seconds
             try:
                 output = worker.fetch("out")
             except KeyError:            # conv2d returned something that cannot cross as an array
