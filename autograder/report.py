@@ -214,13 +214,14 @@ def class_summary(results):
              f"{sum(r.status == 'pending' for r in results)} pending.", ""]
     if graded:
         lines += ["| part | max | min | median | mean | full marks |", "|---|---|---|---|---|---|"]
-        parts = {}
+        parts, passed = {}, Counter()
         for result in graded:
             for test in result.tests:
                 parts.setdefault((test.number, test.name, test.max_score), []).append(test.score)
+                passed[test.number] += test.status == "passed"   # a 0-point part (the 2.1 rule) can still fail
         for (number, name, max_score), scores in sorted(parts.items(), key=lambda item: item[0][0]):
             lines.append(f"| {number} {name} | {max_score:g} | {min(scores):g} | {statistics.median(scores):g} | "
-                         f"{statistics.mean(scores):.1f} | {sum(s >= max_score for s in scores)} |")
+                         f"{statistics.mean(scores):.1f} | {passed[number]} |")
         totals = [r.score for r in graded]
         lines += [f"| **total** | {graded[0].max_score:g} | {min(totals):g} | {statistics.median(totals):g} | "
                   f"{statistics.mean(totals):.1f} | {sum(r.score >= r.max_score for r in graded)} |", ""]

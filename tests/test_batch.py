@@ -306,3 +306,19 @@ def test_grade_with_a_config_file_uses_its_settings_and_regrades_when_they_chang
     settings.write_text("[points]\nconv2d_valuez = 30\n")
     refused = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
     assert refused.returncode == 2 and "points.conv2d_valuez" in refused.stderr
+
+
+def test_summary_counts_full_marks_by_status_so_a_failed_zero_point_rule_is_not_counted():
+    """2.1 (the library rule) is worth 0 points: a submission that failed it has score 0 = max, yet no full marks."""
+    from autograder.report import class_summary
+    from autograder.results import SubmissionResult, TestResult
+
+    def submission(name, rule_passed):
+        return SubmissionResult(name=name, tests=[
+            TestResult("conv2d rule: no library convolution", "2.1", 0.0, 0.0,
+                       status="passed" if rule_passed else "failed"),
+            TestResult("conv2d: output shapes (public cases)", "2.2", 10.0, 10.0, status="passed")])
+    summary = class_summary([submission("a", True), submission("b", False), submission("c", False)])
+    rule_row = next(line for line in summary.splitlines() if line.startswith("| 2.1 "))
+    shapes_row = next(line for line in summary.splitlines() if line.startswith("| 2.2 "))
+    assert rule_row.endswith("| 1 |") and shapes_row.endswith("| 3 |")
