@@ -8,6 +8,7 @@ import json
 import pytest
 
 from autograder import verdicts
+from autograder.sandbox import isolation
 from autograder.mistakes import DIAGNOSIS_NAMES
 
 ENTRIES = verdicts.load_catalogue()
@@ -64,6 +65,12 @@ def test_every_attack_gains_nothing_and_the_grader_survives(judgements):
 @pytest.mark.slow
 def test_every_real_world_style_is_judged_as_its_verdict_says(judgements):
     assert not failures(judgements, "style")
+
+
+@pytest.mark.slow
+def test_nothing_of_any_sandbox_identity_remains_after_the_whole_catalogue(judgements):
+    """Processes, files in /tmp, /var/tmp, /dev/shm, /run/lock, SysV IPC: after every attack, two at a time."""
+    assert isolation.leftovers() == []
 
 
 @pytest.mark.slow
