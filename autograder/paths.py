@@ -2,6 +2,7 @@
 
     ROOT      the repository (or, on Gradescope, the unpacked zip: ROOT/autograder is this package)
     SOLUTION  ROOT/solution: the reference convolution and the given preprocess.py
+    COURSE_CONFIG  ROOT/config.toml: the course's settings, in a Gradescope zip built with --config
 
 `write_atomically` is how every output is written: a reader (Gradescope, a resumed batch, merge) sees the old file
 or the new one, never half of one; a crash leaves no temporary behind.
@@ -14,6 +15,7 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parent
 ROOT = PACKAGE.parent
 SOLUTION = ROOT / "solution"
+COURSE_CONFIG = ROOT / "config.toml"     # a course's settings in the Gradescope zip (package.py --config)
 
 
 @contextmanager

@@ -2,6 +2,7 @@
 
     one submission                         a class (OUT/)
     results.json   Gradescope's schema     grades.csv   one row per submission
+                   (student_safe: held-back tests stay unguessable)
     grader.json    everything (resuming)   summary.md   distribution, diagnoses, flagged submissions
     overview       the student's summary   scores.png   histogram of the totals (when matplotlib is there)
     stdout         Gradescope's log        table        the terminal table; `row`: one progress line
@@ -96,6 +97,48 @@ def fallback_template(tests, student_safe=lambda data: data):
     data = student_safe(to_gradescope(result))
     data["extra_data"] = {"status": "error", "fallback": True, "exit_status": "@EXIT_STATUS@"}
     return json_text(data).replace('"@EXIT_STATUS@"', "@EXIT_STATUS@")
+
+
+# Hidden means hidden. Gradescope's autograder specification: a test with visibility `after_due_date` or
+# `after_published` is shown to students only from then on, and while such a test is held back "students will not be
+# able to see their total score"; tests with visibility `hidden` do not hold the total back (they are meant for tests
+# worth no points). So a scored test is never written `hidden` (the total would show, and the total minus the visible
+# tests is the hidden score), and our own top-level output states only the score of the tests shown now.
+HELD_BACK = ("after_due_date", "after_published")       # shown to students later; Gradescope then hides the total
+NEVER_SHOWN = "hidden"                                  # Gradescope still shows the total: only for 0-point tests
+
+
+def student_safe(results, quiet=False):
+    """results.json (a dict, changed in place and returned) such that no student can compute a held-back test's
+    score before it is shown: scored `hidden` tests become `after_published`, and while any scored test is held back
+    the top-level output's total is replaced by the score of the visible tests."""
+    for test in results["tests"]:
+        if test.get("visibility") == NEVER_SHOWN and test.get("max_score"):
+            quiet or print(f"== visibility: test {test.get('number')} is worth points, so it is written as after_published, "
+                  "not hidden (Gradescope would show students the total, revealing its score)")
+            test["visibility"] = "after_published"
+    held_back = [test for test in results["tests"] if test.get("visibility") in HELD_BACK and test.get("max_score")]
+    if not held_back or results.get("visibility", "visible") != "visible":
+        return results
+    visible = [test for test in results["tests"] if test.get("visibility", "visible") == "visible"]
+    total_line = f"**Score: {results['score']:g} / {sum(test['max_score'] for test in results['tests']):g}**"
+    numbers = ", ".join(str(test.get("number")) for test in held_back)
+    when = ("after the due date" if all(test["visibility"] == "after_due_date" for test in held_back)
+            else "when your instructor publishes the grades")
+    shown_line = (f"**Score of the tests shown now: {sum(test['score'] for test in visible):g} / "
+                  f"{sum(test['max_score'] for test in visible):g}.** "
+                  f"{'Test' if len(held_back) == 1 else 'Tests'} {numbers} "
+                  f"({sum(test['max_score'] for test in held_back):g} points) "
+                  f"{'is' if len(held_back) == 1 else 'are'} graded too: "
+                  f"{'its result' if len(held_back) == 1 else 'their results'} and your total are shown {when}.")
+    paragraphs = [paragraph for paragraph in results.get("output", "").split("\n\n") if paragraph]
+    if total_line in paragraphs:        # autograder.report.overview's line: the same place, the visible part
+        paragraphs[paragraphs.index(total_line)] = shown_line
+    else:
+        paragraphs.insert(0, shown_line)
+    results["output"] = "\n\n".join(paragraph.replace(total_line, "") if paragraph != shown_line else paragraph
+                                     for paragraph in paragraphs)
+    return results
 
 
 def gradescope_stdout(result):

@@ -7,12 +7,8 @@
 
 Everything printed goes to run_autograder's stdout, which Gradescope shows to instructors only.
 
-Hidden means hidden (`student_safe`). Gradescope's autograder specification: a test with visibility
-`after_due_date` or `after_published` is shown to students only from then on, and while such a test is held back
-"students will not be able to see their total score"; tests with visibility `hidden` do not hold the total back
-(they are meant for tests worth no points). So a scored test must never be `hidden` (the total would show, and the
-total minus the visible tests is the hidden score): it is written as `after_published`. And our own top-level
-output must not state the total while a scored test is held back: it states the score of the tests shown now.
+Hidden means hidden: results.json goes through `autograder.report.student_safe` (Gradescope's rule on held-back
+tests, explained there).
 """
 import argparse
 import json
@@ -24,15 +20,15 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from autograder import report
+from autograder.report import HELD_BACK, NEVER_SHOWN, student_safe  # noqa: F401 (the Gradescope rule, used here)
 from autograder.config import CONFIG, load
 from autograder.gradescope import leaderboard
 from autograder.cases import all_cases
 from autograder.grade import NOT_REACHED, grade_submission, version, zero_tests
-from autograder.paths import ROOT, write_atomically
+from autograder.paths import COURSE_CONFIG as CONFIG_FILE, write_atomically
 from autograder.results import SubmissionResult
 from autograder.runner import blank_result, test_methods
 
-CONFIG_FILE = ROOT / "config.toml"        # the course's settings, when the zip was built with --config
 OVER_DAILY_LIMIT = "over-daily-limit"     # extra_data.status of a submission refused by the daily limit
 DAY = timedelta(hours=24)
 
@@ -135,43 +131,7 @@ def not_graded(message, status, config=CONFIG):
                             autograder_version=version())
 
 
-# -- what students may see --------------------------------------------------------------------------------------
-
-HELD_BACK = ("after_due_date", "after_published")       # shown to students later; Gradescope then hides the total
-NEVER_SHOWN = "hidden"                                  # Gradescope still shows the total: only for 0-point tests
-
-
-def student_safe(results, quiet=False):
-    """results.json (a dict, changed in place and returned) such that no student can compute a held-back test's
-    score before it is shown: scored `hidden` tests become `after_published`, and while any scored test is held back
-    the top-level output's total is replaced by the score of the visible tests."""
-    for test in results["tests"]:
-        if test.get("visibility") == NEVER_SHOWN and test.get("max_score"):
-            quiet or print(f"== visibility: test {test.get('number')} is worth points, so it is written as after_published, "
-                  "not hidden (Gradescope would show students the total, revealing its score)")
-            test["visibility"] = "after_published"
-    held_back = [test for test in results["tests"] if test.get("visibility") in HELD_BACK and test.get("max_score")]
-    if not held_back or results.get("visibility", "visible") != "visible":
-        return results
-    visible = [test for test in results["tests"] if test.get("visibility", "visible") == "visible"]
-    total_line = f"**Score: {results['score']:g} / {sum(test['max_score'] for test in results['tests']):g}**"
-    numbers = ", ".join(str(test.get("number")) for test in held_back)
-    when = ("after the due date" if all(test["visibility"] == "after_due_date" for test in held_back)
-            else "when your instructor publishes the grades")
-    shown_line = (f"**Score of the tests shown now: {sum(test['score'] for test in visible):g} / "
-                  f"{sum(test['max_score'] for test in visible):g}.** "
-                  f"{'Test' if len(held_back) == 1 else 'Tests'} {numbers} "
-                  f"({sum(test['max_score'] for test in held_back):g} points) "
-                  f"{'is' if len(held_back) == 1 else 'are'} graded too: "
-                  f"{'its result' if len(held_back) == 1 else 'their results'} and your total are shown {when}.")
-    paragraphs = [paragraph for paragraph in results.get("output", "").split("\n\n") if paragraph]
-    if total_line in paragraphs:        # autograder.report.overview's line: the same place, the visible part
-        paragraphs[paragraphs.index(total_line)] = shown_line
-    else:
-        paragraphs.insert(0, shown_line)
-    results["output"] = "\n\n".join(paragraph.replace(total_line, "") if paragraph != shown_line else paragraph
-                                     for paragraph in paragraphs)
-    return results
+# -- what students may see: autograder.report.student_safe (HELD_BACK, NEVER_SHOWN) -------------------------------
 
 
 # -- one run -----------------------------------------------------------------------------------------------------

@@ -15,13 +15,13 @@ import argparse
 import zipfile
 from pathlib import Path
 
-from autograder.paths import ROOT, atomic_file
+from autograder.paths import COURSE_CONFIG, ROOT, atomic_file
 
 HERE = Path(__file__).resolve().parent
 ROOT_SCRIPTS = ("setup.sh", "run_autograder")
 SOLUTION_FILES = ("convolution.py", "preprocess.py")
 LOCKS = ("requirements/pip.txt", "requirements/grading-py310.txt")     # what setup.sh installs, in this order
-CONFIG_NAME = "config.toml"                 # entry.CONFIG_FILE: the course's settings, beside the package
+CONFIG_NAME = COURSE_CONFIG.name           # the course's settings, beside the package; entry.py loads them
 FALLBACK_NAME = "fallback-results.json"     # run_autograder's template (see autograder.report.fallback_template)
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)          # the earliest time a zip can hold
 SKIPPED_PARTS = ("__pycache__", ".pytest_cache")
@@ -55,9 +55,8 @@ def zip_entries(repo=ROOT, config=None):
 def fallback_results(config=None):
     """The fallback template: Gradescope's results.json with every test (of `config`) at 0."""
     from autograder.config import CONFIG, load
-    from autograder.gradescope.entry import student_safe
     from autograder.grade import zero_tests
-    from autograder.report import fallback_template
+    from autograder.report import fallback_template, student_safe
     settings = load(config) if config is not None else CONFIG
     return fallback_template(zero_tests("", settings), lambda data: student_safe(data, quiet=True))
 
