@@ -27,6 +27,8 @@ COMMANDS = {
                    "similarity report of a class's code (pairs, pages, summary)"),
     "diff": ("autograder.regrade_diff", "add_arguments", "run",
              "what changed between two gradings of a class (OLD_OUT NEW_OUT)"),
+    "package": ("autograder.gradescope.package", "add_arguments", "run",
+                "build the Gradescope autograder zip (--config FILE: the course's settings travel in it)"),
 }
 SANDBOXED = ("grade", "verdicts")     # commands that run student code: the sandbox is checked first (fail closed)
 UNSAFE = "--unsafe-no-sandbox"

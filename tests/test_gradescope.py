@@ -116,6 +116,15 @@ def test_the_zip_carries_the_chosen_config_and_entry_grades_with_it(tmp_path):
     assert entry.settings(tmp_path / "absent.toml") is CONFIG
 
 
+def test_a_zip_built_with_a_config_grades_with_it_on_gradescope(gradescope_root, tmp_path):
+    settings = write_file(tmp_path, "course.toml", "[points]\noutput_size = 15\n")
+    configured = tmp_path / "configured.zip"
+    package.build(configured, config=settings)
+    results, stdout = run_autograder(gradescope_root, configured, [STENCIL / "convolution.py"])
+    assert sum(test["max_score"] for test in results["tests"]) == 105, stdout
+    assert "== config: config.toml" in stdout
+
+
 def test_zip_is_byte_reproducible(autograder_zip, tmp_path):
     again = tmp_path / "again.zip"
     package.build(again)

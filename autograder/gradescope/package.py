@@ -81,19 +81,28 @@ def build(out, repo=ROOT, config=None):
     return sorted(entries)
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m autograder.gradescope.package", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+def add_arguments(parser):
     parser.add_argument("--out", default=str(ROOT / "dist" / "autograder.zip"), help="default: dist/autograder.zip")
     parser.add_argument("--config", metavar="FILE",
                         help="a TOML file of settings (see README, 'Configuration'), graded with on Gradescope")
-    args = parser.parse_args(argv)
+    parser.set_defaults(parser=parser)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m autograder.gradescope.package", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_arguments(parser)
+    return run(parser.parse_args(argv))
+
+
+def run(args):
+    """`python -m autograder package` (or `python -m autograder.gradescope.package`), from its parsed arguments."""
     out = Path(args.out)
     from autograder.config import ConfigError
     try:
         names = build(out, config=args.config)
-    except ConfigError as error:
-        parser.error(str(error))
+    except (ConfigError, OSError) as error:
+        args.parser.error(str(error))
     print(f"{out}: {len(names)} files, {out.stat().st_size / 1024:.0f} KB. Upload it in Gradescope: "
           "Configure Autograder -> Zip file upload (see README, 'Gradescope').")
     return 0
