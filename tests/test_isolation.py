@@ -226,3 +226,26 @@ def test_isolation_holds_from_a_checkout_under_a_mode_700_folder(tmp_path):
                             cwd=checkout, capture_output=True, text=True, timeout=900)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
     assert " passed" in result.stdout and "skipped" not in result.stdout.splitlines()[-1]
+
+
+def test_a_group_left_frozen_by_a_killed_grader_is_thawed_and_emptied_when_its_slot_is_next_used():
+    """A grader SIGKILLed while it froze its sandbox's group leaves a process that cannot die until thawed; the next
+    sandbox on that slot must not inherit it (nor skip the slot forever)."""
+    from autograder.sandbox import cgroups
+    group = cgroups.Cgroup.create(f"test-frozen-{os.getpid()}", CONFIG.sandbox, 256)
+    if group is None or group.version != "v1":
+        pytest.skip("the v1 freezer is what can be left frozen; this machine has no writable v1 groups")
+    sleeper = subprocess.Popen(["sleep", "600"], preexec_fn=group.join)
+    try:
+        (group.folders["freezer"] / "freezer.state").write_text("FROZEN")
+        os.kill(sleeper.pid, 9)                  # pending: a frozen process cannot die
+        time.sleep(0.2)
+        assert sleeper.poll() is None
+        again = cgroups.Cgroup.create(f"test-frozen-{os.getpid()}", CONFIG.sandbox, 256)
+        assert sleeper.wait(timeout=5) == -9
+        assert (again.folders["freezer"] / "freezer.state").read_text().strip() == "THAWED"
+    finally:
+        (group.folders["freezer"] / "freezer.state").write_text("THAWED")
+        sleeper.kill()
+        sleeper.wait()
+        group.remove()

@@ -47,7 +47,7 @@ class Cgroup:
     @classmethod
     def _make(cls, version, folders):
         group = cls(version, folders)
-        group.kill()                                   # a stale group of a grader that died
+        group.kill()                   # a stale group of a grader that died (even mid-freeze): killed and thawed
         for folder in folders.values():
             folder.mkdir(parents=True, exist_ok=True)
         if version == "v2":

@@ -103,10 +103,15 @@ class Sandbox:
                 "Run it as root (sudo make grade), or, only for your own trusted code, pass --unsafe-no-sandbox.")
         identity.make_state_dir()
         self._namespaces = view.namespaces_available()
+        cgroups.write("/proc/self/oom_score_adj", "-500", optional=True)   # the grader: the OOM killer's last choice
         unusable = set()
         while True:                 # a slot whose leftovers (of a grader that died holding it) will not die: skip it
             self.uid, self._lock_fd = identity.acquire_slot(skip=unusable)
             self.gid = self.uid
+            # The slot's group first: creating it kills and thaws what a grader killed mid-way left in it (a frozen
+            # process cannot die, so the uid's wipe below would fail on it).
+            self.cgroup = cgroups.Cgroup.create(f"slot{self.uid - identity.UID_BASE}", self.limits,
+                                                self.memory_limit_mb(self.limits))
             try:
                 self._wipe()
                 break
@@ -117,9 +122,6 @@ class Sandbox:
         self._make_folders(owner=self.uid)
         identity.hide_from_others(grader_folders)
 
-        cgroups.write("/proc/self/oom_score_adj", "-500", optional=True)   # the grader: the OOM killer's last choice
-        self.cgroup = cgroups.Cgroup.create(f"slot{self.uid - identity.UID_BASE}", self.limits,
-                                            self.memory_limit_mb(self.limits))
         python_paths = view.runtime_paths()
         if self._namespaces:
             mode = "namespaces"
