@@ -249,3 +249,27 @@ def test_a_group_left_frozen_by_a_killed_grader_is_thawed_and_emptied_when_its_s
         sleeper.kill()
         sleeper.wait()
         group.remove()
+
+
+def test_the_sandbox_dies_with_a_grader_killed_by_sigkill(tmp_path):
+    """A grader killed at a time limit (SIGKILL: no clean-up runs) takes its sandboxed worker with it."""
+    folder = student(tmp_path / "s", "import time\ndef nap():\n    time.sleep(600)\n")
+    grader = subprocess.Popen([sys.executable, "-c", f"""
+import sys
+sys.path.insert(0, {str(REPOSITORY)!r})
+from autograder.sandbox import Worker
+worker = Worker({str(folder)!r})
+print(worker.isolation["uid"], flush=True)
+worker.call("convolution", "nap", timeout=600)
+"""], stdout=subprocess.PIPE, text=True)
+    uid = int(grader.stdout.readline())
+    deadline = time.monotonic() + 30
+    while not live_processes_of(uid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert live_processes_of(uid)
+    grader.kill()
+    grader.wait()
+    deadline = time.monotonic() + 10
+    while live_processes_of(uid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert live_processes_of(uid) == []

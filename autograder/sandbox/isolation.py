@@ -198,6 +198,8 @@ class Sandbox:
             return
         if self.cgroup is not None:
             self.cgroup.join()
+        # If the grader dies (SIGKILL at a time limit), this child dies with it, and so everything below it.
+        view.check(view.LIBC.prctl(view.PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "prctl")
         cgroups.write("/proc/self/oom_score_adj", "1000")        # the OOM killer takes the student, never the grader
         if self._namespaces:
             view.check(view.LIBC.unshare(self._namespaces), "unshare")
