@@ -1,4 +1,4 @@
-"""A cgroup per sandbox (v2, or v1 memory + pids + freezer), nested under the grader's own: memory of every process
+"""A cgroup per sandbox (v2, or v1 memory + pids), nested under the grader's own: memory of every process
 the student starts (from any thread), tmpfs and shared memory included; a pids limit; a kill of the whole group.
 
     group = Cgroup.create("slot3", limits, memory_mb)     # None where cgroups cannot be written (Gradescope)
@@ -77,25 +77,19 @@ class Cgroup:
                 return
             signal_all(self.pids())
             return
-        freezer = self.folders["freezer"]
-        if not freezer.is_dir():
-            return
-        # Freeze (no member can fork any more), SIGKILL every member, thaw: each dies as it wakes. One round is
-        # enough; the group must never be left frozen (a frozen process cannot die), so thawing is checked.
-        state = freezer / "freezer.state"
-        try:
-            write(state, "FROZEN", optional=True)
-            for _ in range(50):
-                if read(state) != "FREEZING":
-                    break
-                time.sleep(0.01)
-            signal_all(self.pids())
-        finally:
-            for _ in range(100):
-                write(state, "THAWED", optional=True)
-                if read(state) in ("THAWED", ""):
-                    break
-                time.sleep(0.01)
+        # v1: SIGKILL every member until none is left. No freezing: a grader killed between freezing and thawing
+        # (Ctrl-C, a batch's SIGTERM then SIGKILL) left frozen processes that cannot die. A member forking in a
+        # loop cannot outrun this for long: the sandbox also kills its uid with kill(-1), atomic against fork,
+        # and with namespaces the PID namespace dies with its first process.
+        freezer = self.folders["freezer"] / "freezer.state"
+        if read(freezer) not in ("THAWED", ""):
+            write(freezer, "THAWED", optional=True)      # a group an older grader left frozen
+        for _ in range(100):
+            members = self.pids()
+            if not members:
+                break
+            signal_all(members)
+            time.sleep(0.01)
 
     def memory_bytes(self):
         name = "memory.current" if self.version == "v2" else "memory.usage_in_bytes"

@@ -17,7 +17,7 @@ checkout under a mode-700 folder works without opening it); /proc shows the sand
 namespaces are refused (Gradescope's Docker without CAP_SYS_ADMIN), file permissions do that job: the grader's
 folders lose their "others" bits, and the uid must be able to run Python or nothing runs.
 
-Accounting: a cgroup per sandbox (v2, or v1 memory + pids + freezer) holds every process the student starts, from
+Accounting: a cgroup per sandbox (v2, or v1 memory + pids) holds every process the student starts, from
 any thread; its memory limit counts tmpfs and shared memory, and it is killed as a whole. Without writable cgroups,
 rlimits, an RSS poll and the uid-wide kill remain, and the report says so.
 
