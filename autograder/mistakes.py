@@ -18,6 +18,7 @@ from typing import Callable, Optional
 import numpy as np
 
 from autograder.config import CONFIG
+from autograder.forms import stride_pair
 from autograder.reference import reference_conv2d
 from autograder.tolerance import same_output
 
@@ -29,25 +30,13 @@ class Mistake:
     compute: Callable       # (inputs, filters, strides, padding) -> what a student with this mistake returns
 
 
-def _stride_pair(strides):
-    """(s_h, s_w) from an int, [s], [s_h, s_w] or [1, s_h, s_w, 1]."""
-    if isinstance(strides, (int, np.integer)):
-        return int(strides), int(strides)
-    values = [int(value) for value in strides]
-    if len(values) == 1:
-        return values[0], values[0]
-    if len(values) == 2:
-        return values[0], values[1]
-    return values[1], values[2]
-
-
 def _floor_sizes(inputs_shape, filters_shape, strides, padding):
     """(out_h, out_w) when the output size rounds down where tf.nn.conv2d rounds up.
 
     tf.nn.conv2d: VALID ceil((in - k + 1) / s), SAME ceil(in / s), explicit ceil((in + pads - k + 1) / s).
     """
     sizes = []
-    for axis, stride in zip((0, 1), _stride_pair(strides)):
+    for axis, stride in zip((0, 1), stride_pair(strides)):
         in_size, filter_size = inputs_shape[1 + axis], filters_shape[axis]
         if padding == "SAME":
             positions = in_size
@@ -108,7 +97,7 @@ def stride_ignored(inputs, filters, strides, padding):
 def stride_before_padding(inputs, filters, strides, padding):
     """The input subsampled by the stride first (inputs[:, ::s_h, ::s_w]), then padded and convolved with
     stride 1."""
-    stride_h, stride_w = _stride_pair(strides)
+    stride_h, stride_w = stride_pair(strides)
     return reference_conv2d(inputs[:, ::stride_h, ::stride_w], filters, 1, padding)
 
 
@@ -146,7 +135,7 @@ def same_as_valid_plus_border(inputs, filters, strides, padding):
     if valid.size == 0:     # all border: an all-zero answer would "match" without being evidence of this mistake
         return reference_conv2d(inputs, filters, strides, padding)
     border = []
-    for axis, stride in zip((1, 2), _stride_pair(strides)):
+    for axis, stride in zip((1, 2), stride_pair(strides)):
         missing = max(0, -(-inputs.shape[axis] // stride) - valid.shape[axis])
         border.append((missing // 2, missing - missing // 2))
     return np.pad(valid, [(0, 0), border[0], border[1], (0, 0)])
@@ -163,7 +152,7 @@ def _pixel_pads(inputs, filters, strides, padding):
     if padding == "VALID":
         return [(0, 0)] * 4
     if padding == "SAME":
-        stride_h, stride_w = _stride_pair(strides)
+        stride_h, stride_w = stride_pair(strides)
         return [(0, 0), _tf_same_pads(inputs.shape[1], filters.shape[0], stride_h),
                 _tf_same_pads(inputs.shape[2], filters.shape[1], stride_w), (0, 0)]
     return [tuple(int(p) for p in pair) for pair in padding]
@@ -181,7 +170,7 @@ def loops_over_unpadded_extent(inputs, filters, strides, padding):
     """The right output size and the input padded right, but the window positions run over the UNPADDED input
     (range(0, in - k + 1, s)): only the first ceil((in - k + 1) / s) rows and columns are filled, the rest stay 0."""
     correct = reference_conv2d(inputs, filters, strides, padding)
-    stride_h, stride_w = _stride_pair(strides)
+    stride_h, stride_w = stride_pair(strides)
     rows = max(0, -(-(inputs.shape[1] - filters.shape[0] + 1) // stride_h))
     columns = max(0, -(-(inputs.shape[2] - filters.shape[1] + 1) // stride_w))
     if rows == 0 or columns == 0:   # nothing filled: an all-zero answer is no evidence of this mistake
