@@ -127,8 +127,10 @@ class Sandbox:
             mode = "namespaces"
             asked = (*view.HIDDEN_ALWAYS, *hide, *grader_folders)
             self._hide = view.outermost([identity.STATE_DIR, *(p for p in asked if not view.touches_system(p))])
+            # what the view replaces: the hidden folders and the private temporary ones (a venv may live in either)
+            replaced = [*self._hide, *(Path(folder) for folder in identity.SHARED_TEMP)]
             self._expose = [path for path in view.outermost([*python_paths, self.root])
-                            if any(folder in path.parents for folder in self._hide)]
+                            if any(folder in path.parents for folder in replaced)]
         else:
             mode = "permissions"
         problem = _python_unusable_by(self, python_paths) or _still_readable(self)

@@ -144,16 +144,20 @@ def restrict_libraries(names, gid=LIBRARY_GID):
 
 def build(namespaces, hide, expose, denied):
     """In the child, inside new namespaces (as root): the sandbox's view. hide: folders covered by empty tmpfs;
-    expose: folders shown again at their own paths inside them; denied: library folders covered too."""
+    expose: folders shown again at their own paths inside them or inside the private temporary folders (a checkout
+    and its venv in a `mktemp -d` folder); denied: library folders covered too."""
     os.umask(0o022)         # the folders made below must be traversable whatever the grader's umask
     mount(None, "/", None, MS_REC | MS_PRIVATE)
-    # Keep a handle on what is shown again before covering its parents; bind it back at its own path after.
+    # Keep a handle on what is shown again before anything covers it; bind it back at its own path after.
     handles = [(path, os.open(path, os.O_PATH | os.O_DIRECTORY)) for path in expose]
+    for folder in SHARED_TEMP:
+        if os.path.isdir(folder):
+            mount("tmpfs", folder, "tmpfs", MS_NOSUID | MS_NODEV, f"size={PRIVATE_TMPFS_MB}m,mode=1777".encode())
     for folder in hide:
         if os.path.isdir(folder):
             mount("tmpfs", str(folder), "tmpfs", MS_NOSUID | MS_NODEV, b"size=64k,mode=755")
     for path, handle in handles:
-        os.makedirs(path, mode=0o755, exist_ok=True)     # inside a covering tmpfs, or already there
+        os.makedirs(path, mode=0o755, exist_ok=True)     # inside a covering or private tmpfs, or already there
         mount(f"/proc/self/fd/{handle}", str(path), None, MS_BIND | MS_REC)
         os.close(handle)
     for folder in denied:                              # libraries this sandbox must not read
@@ -162,8 +166,5 @@ def build(namespaces, hide, expose, denied):
     for folder in hide:                                # the covers become read-only
         if os.path.isdir(folder):
             mount(None, str(folder), None, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
-    for folder in SHARED_TEMP:
-        if os.path.isdir(folder):
-            mount("tmpfs", folder, "tmpfs", MS_NOSUID | MS_NODEV, f"size={PRIVATE_TMPFS_MB}m,mode=1777".encode())
     if namespaces & CLONE_NEWPID:
         mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
