@@ -235,7 +235,7 @@ def test_the_batch_gives_a_hung_submission_an_error_row(tmp_path):
 
 def test_the_reply_reader_refuses_oversized_announcements_before_buffering():
     import numpy as np
-    from autograder.sandbox.worker import MessageReader, ProtocolError, encode_message
+    from autograder.sandbox.protocol import MessageReader, ProtocolError, encode_message
     reader = MessageReader()
     reader.feed(encode_message({"ok": True}, [np.arange(6.0).reshape(2, 3)]))
     header, arrays = reader.take()

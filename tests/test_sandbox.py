@@ -13,7 +13,7 @@ import pytest
 
 from autograder.config import CONFIG
 from autograder.sandbox import REPOSITORY, Stashed, StudentError, Worker
-from autograder.sandbox import worker as protocol
+from autograder.sandbox import protocol
 from autograder.sandbox.identity import UID_BASE
 from autograder.sandbox.view import namespaces_available
 

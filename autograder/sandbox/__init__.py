@@ -29,10 +29,12 @@ import numpy as np
 from autograder.config import CONFIG, SandboxLimits
 from autograder.paths import ROOT
 from autograder.reference import SINGLE_THREAD_ENVIRONMENT
-from autograder.sandbox import worker as protocol
+from autograder.sandbox import protocol
 from autograder.sandbox.isolation import UNSAFE_BANNER, IsolationUnavailable, Sandbox  # noqa: F401 (re-exported)
 
-WORKER_SOURCE = Path(protocol.__file__)
+WORKER_SOURCE = Path(__file__).with_name("worker.py")
+# what the worker imports beside it in its runtime folder
+WORKER_NEIGHBOURS = tuple(Path(__file__).with_name(name) for name in ("protocol.py", "trap.py"))
 # The grader's own folders hold the solution, the config (seeds) and the fixtures (hidden cases, test labels), and so
 # do git's objects, the examples and catalogue, and the built Gradescope zip: the sandbox must not read them. With
 # namespaces the whole checkout is covered; without, a local grader running as root removes the others'
@@ -96,6 +98,8 @@ class Worker:
         self._box = Sandbox.open(limits, hide=(REPOSITORY, *hide), grader_folders=GRADER_FOLDERS, deny=deny)
         self._runtime, self._scratch = self._box.runtime, self._box.scratch
         self._worker_file = self._box.add_runtime_file(WORKER_SOURCE)
+        for neighbour in WORKER_NEIGHBOURS:
+            self._box.add_runtime_file(neighbour)
         self._stand_ins = self._box.add_runtime_file(stand_ins) if stand_ins else None
         if self._stand_ins is not None:      # a stand-in only for a library that is installed (and denied)
             installed = {name.split(".")[0] for name in self._box.report.get("libraries_denied", [])}

@@ -1,0 +1,194 @@
+"""The sandbox's protocol, spoken by the grader (autograder.sandbox) and the worker (copied beside worker.py):
+
+- a frame is an 8-byte big-endian length followed by that many bytes;
+- a message is one JSON frame (the header, with "arrays": n) followed by n frames of `.npy` bytes
+  (`np.save(..., allow_pickle=False)`; object arrays cannot be written or read).
+Inside a header, values are plain JSON except three tagged forms: {"__array__": i} (the i-th array frame),
+{"__dict__": {...}} (a dict, tagged so a student's dict can never pose as an array) and {"__stashed__": name}
+(an array kept in the worker, requests only). The READER enforces the limits (bytes, number and size of arrays):
+the grader reads every reply with its own MessageReader, which student code cannot change.
+
+Standalone (stdlib + NumPy only): the worker imports it from its runtime folder.
+"""
+import io
+import json
+import os
+
+import numpy as np
+
+HEADER_BYTES = 8
+MAX_FRAME_BYTES = 256 * 1024 * 1024      # larger frames are a protocol error (protects the grader's memory)
+# What a MessageReader takes by default (the grader reads every reply with these; a student who edits the worker
+# cannot raise them). The largest real message is the performance layer's inputs or a wrong-shaped answer to it
+# (~13 MB); the worker's own reply cap stops far larger conv2d answers before they are sent.
+MAX_MESSAGE_BYTES = 64 * 1024 * 1024     # a whole message: header and array frames
+MAX_HEADER_BYTES = 16 * 1024 * 1024      # the JSON header (a 400k-element list returned as JSON is ~8 MB)
+MAX_ARRAYS = 64                           # array frames in one message
+MAX_NESTING = 32                          # deeper lists/dicts in a result do not cross
+REFUSED_DTYPE_KINDS = "OV"               # object and structured arrays never cross
+
+
+class ProtocolError(Exception):
+    """The bytes on a pipe are not a well-formed message."""
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Framing, shared by the grader and the worker
+# ---------------------------------------------------------------------------------------------------------------
+
+def array_to_bytes(array):
+    """A NumPy array as .npy bytes. Raises ValueError for object or structured arrays."""
+    array = np.asarray(array)
+    if array.dtype.kind in REFUSED_DTYPE_KINDS:
+        raise ValueError(f"arrays of dtype {array.dtype} cannot cross the sandbox boundary")
+    buffer = io.BytesIO()
+    np.save(buffer, array, allow_pickle=False)
+    return buffer.getvalue()
+
+
+def bytes_to_array(data):
+    """.npy bytes as a NumPy array; never unpickles. Raises ProtocolError for anything else."""
+    try:
+        array = np.load(io.BytesIO(data), allow_pickle=False)
+    except Exception as error:
+        raise ProtocolError(f"not a plain .npy array: {error}") from None
+    if not isinstance(array, np.ndarray) or array.dtype.kind in REFUSED_DTYPE_KINDS:
+        raise ProtocolError("refused an object or structured array")
+    return array
+
+
+def encode_message(header, arrays=()):
+    """(header dict, list of arrays) -> the bytes of one message."""
+    header = dict(header, arrays=len(arrays))
+    frames = [json.dumps(header).encode()] + [array_to_bytes(array) for array in arrays]
+    return b"".join(len(frame).to_bytes(HEADER_BYTES, "big") + frame for frame in frames)
+
+
+def write_all(fd, data):
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
+
+
+class MessageReader:
+    """Assembles messages from bytes fed in any chunking: feed(data), then take() -> (header, arrays) or None.
+
+    The limits are enforced here, by the reader, as soon as a frame's length is known (before its bytes are
+    buffered): a header over max_header_bytes, an array frame over max_frame_bytes, more than max_arrays arrays, or
+    a message over max_message_bytes in all raises ProtocolError.
+    """
+
+    def __init__(self, max_message_bytes=MAX_MESSAGE_BYTES, max_arrays=MAX_ARRAYS, max_frame_bytes=MAX_MESSAGE_BYTES,
+                 max_header_bytes=MAX_HEADER_BYTES):
+        self.max_message_bytes, self.max_arrays = max_message_bytes, max_arrays
+        self.max_frame_bytes, self.max_header_bytes = min(max_frame_bytes, MAX_FRAME_BYTES), max_header_bytes
+        self.buffer = bytearray()
+        self.header = None
+        self.arrays = []
+        self.message_bytes = 0          # bytes of the message being assembled, frames announced so far
+
+    def feed(self, data):
+        if len(self.buffer) + len(data) > 2 * self.max_message_bytes + HEADER_BYTES:
+            raise ProtocolError(f"more than {2 * self.max_message_bytes} bytes arrived without a complete message")
+        self.buffer += data
+
+    def _next_frame(self, limit, what):
+        if len(self.buffer) < HEADER_BYTES:
+            return None
+        length = int.from_bytes(self.buffer[:HEADER_BYTES], "big")
+        if length > limit:
+            raise ProtocolError(f"{what} of {length} bytes is larger than allowed ({limit})")
+        if self.message_bytes + HEADER_BYTES + length > self.max_message_bytes:
+            raise ProtocolError(f"a message of more than {self.max_message_bytes} bytes")
+        if len(self.buffer) < HEADER_BYTES + length:
+            return None
+        frame = bytes(self.buffer[HEADER_BYTES:HEADER_BYTES + length])
+        del self.buffer[:HEADER_BYTES + length]
+        self.message_bytes += HEADER_BYTES + length
+        return frame
+
+    def take(self):
+        while True:
+            if self.header is None:
+                self.message_bytes = 0
+                frame = self._next_frame(self.max_header_bytes, "a message header")
+                if frame is None:
+                    return None
+                try:
+                    header = json.loads(frame)
+                except ValueError:
+                    raise ProtocolError("a message header is not JSON") from None
+                if not isinstance(header, dict) or not isinstance(header.get("arrays"), int) \
+                        or not 0 <= header["arrays"] <= self.max_arrays:
+                    raise ProtocolError(f"a message header is malformed (arrays must be 0 to {self.max_arrays})")
+                self.header, self.arrays = header, []
+            if len(self.arrays) == self.header["arrays"]:
+                message = (self.header, self.arrays)
+                self.header, self.arrays = None, []
+                return message
+            frame = self._next_frame(self.max_frame_bytes, "an array frame")
+            if frame is None:
+                return None
+            self.arrays.append(bytes_to_array(frame))
+
+
+def decode_value(value, arrays, stash=None, depth=0):
+    """Inverse of encode_value: tagged JSON + array frames -> Python values (stash only on the worker side)."""
+    if depth > MAX_NESTING:
+        raise ProtocolError("value nested too deeply")
+    if isinstance(value, list):
+        return [decode_value(item, arrays, stash, depth + 1) for item in value]
+    if isinstance(value, dict):
+        if set(value) == {"__array__"} and isinstance(value["__array__"], int) \
+                and 0 <= value["__array__"] < len(arrays):
+            return arrays[value["__array__"]]
+        if set(value) == {"__dict__"} and isinstance(value["__dict__"], dict):
+            return {key: decode_value(item, arrays, stash, depth + 1) for key, item in value["__dict__"].items()}
+        if set(value) == {"__stashed__"} and stash is not None:
+            name = value["__stashed__"]
+            if name not in stash:
+                raise KeyError(f"nothing stashed as {name!r}")
+            return stash[name]
+        raise ProtocolError("unknown tagged value")
+    return value
+
+
+class CannotCross(Exception):
+    """A value has no safe representation on the pipe."""
+
+
+def encode_value(value, arrays, depth=0):
+    """value -> tagged JSON, appending arrays to `arrays`. Raises CannotCross.
+
+    Crosses: NumPy arrays and scalars, TensorFlow tensors (via .numpy()), None/bool/int/float/str, and lists,
+    tuples (as lists) and str-keyed dicts of those. Any other object does not cross.
+    """
+    if depth > MAX_NESTING:
+        raise CannotCross("nested too deeply")
+    if value is None or type(value) in (bool, int, float, str):
+        return value
+    if isinstance(value, (np.ndarray, np.generic)):
+        array = np.asarray(value)
+        if array.dtype.kind in REFUSED_DTYPE_KINDS:
+            raise CannotCross(f"an array of dtype {array.dtype}")
+        arrays.append(array)
+        return {"__array__": len(arrays) - 1}
+    if is_tensorflow_tensor(value):
+        return encode_value(value.numpy(), arrays, depth + 1)
+    if type(value) in (list, tuple):
+        return [encode_value(item, arrays, depth + 1) for item in value]
+    if type(value) is dict:
+        if not all(type(key) is str for key in value):
+            raise CannotCross("a dict with non-string keys")
+        return {"__dict__": {key: encode_value(item, arrays, depth + 1) for key, item in value.items()}}
+    raise CannotCross(f"an object of type {type_name(value)}")
+
+
+def is_tensorflow_tensor(value):
+    return type(value).__module__.startswith("tensorflow") and callable(getattr(value, "numpy", None))
+
+
+def type_name(value):
+    kind = type(value)
+    return kind.__qualname__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__qualname__}"
