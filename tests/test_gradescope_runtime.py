@@ -8,6 +8,7 @@ in `make grade` (tests/test_examples.py's promises), the notebook included; and 
 Gradescope's default container, the solution still gets full marks and a memory blow-up costs only its own points.
 """
 import os
+import json
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -105,3 +106,26 @@ def test_in_a_768_mb_container_the_grader_survives_and_memory_costs_only_its_poi
     print(f"\n{name} at 768 MB: score {result.score}, sandbox limit {result.isolation.get('memory_limit_mb')} MB, "
           f"container peak {stats['peak_mb']:.0f} MB, OOM kills in the container {stats['oom_kills']}")
     assert result.isolation["memory_limit_mb"] <= 768 - 160
+
+
+# The rule, speed and lookup attacks of the catalogue, through the zip too: on Gradescope the conv2d parts' NumPy-only
+# worker is enforced by permissions (setup.sh's restrict_libraries), not by a mount view.
+ZIP_ATTACKS = ("tf_conv_in_a_thread", "trap_record_stubbed", "scipy_private_convolve", "tf_conv_only_for_big_batches",
+               "speed_precomputed_on_upload", "model_nearest_neighbour_lookup")
+CATALOGUE = Path(__file__).resolve().parent / "catalogue" / "attacks"
+
+
+@pytest.mark.parametrize("name", ZIP_ATTACKS)
+def test_rule_speed_and_lookup_attacks_are_defeated_through_the_zip(autograder_zip, python, name):
+    verdict = json.loads((CATALOGUE / name / "verdict.json").read_text())
+    files = sorted(path for path in (CATALOGUE / name).iterdir() if path.suffix == ".py")
+    results, stdout, _ = run_like_gradescope(autograder_zip, files, python, metadata=METADATA)
+    result = as_result(results)
+    assert result.status == "graded", stdout[-3000:]
+    scores = {test.number: test for test in result.tests}
+    assert all(scores[n].score == scores[n].max_score for n in verdict.get("full", ())), scores
+    assert all(scores[n].score < scores[n].max_score for n in verdict.get("lose", ())), scores
+    assert all(scores[n].score == 0 for n in verdict.get("zero", ())), scores
+    assert result.score <= verdict.get("max_score", 100)
+    assert all(any(flag == wanted or flag.startswith(wanted + ":") for flag in result.flags)
+               for wanted in verdict.get("flags", ())), result.flags
