@@ -505,3 +505,23 @@ def test_closing_one_worker_spares_another(tmp_path):
     finally:
         first.close()
         second.close()
+
+
+def test_a_worker_that_stops_reading_cannot_hold_the_grader_in_write(tmp_path):
+    """Student code that stops the worker reading requests: a large request times out instead of blocking the
+    grader's write() for ever."""
+    source = """
+        import sys, time
+        server = getattr(sys.modules.get("__main__"), "Server", None)
+        if server is not None:
+            server.receive = lambda self: time.sleep(3600)
+
+        def echo(x):
+            return x
+    """
+    with Worker(student(tmp_path, convolution=source)) as worker:
+        started = time.monotonic()
+        with pytest.raises(StudentError) as caught:
+            worker.call("convolution", "echo", np.zeros(4 * 2 ** 20, np.float32), timeout=3)
+        assert caught.value.kind == "timeout"
+        assert time.monotonic() - started < 10
