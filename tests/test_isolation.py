@@ -279,3 +279,19 @@ worker.call("convolution", "nap", timeout=600)
     while live_processes_of(uid) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert live_processes_of(uid) == []
+
+
+def test_a_killed_graders_folders_are_deleted_when_its_slot_is_next_used():
+    """Scratch folders owned by a sandbox uid must not outlive a grader killed by SIGKILL (no clean-up ran)."""
+    box = Sandbox.open(CONFIG.sandbox)
+    uid, root = box.uid, box.root
+    os.close(box._lock_fd)                        # the grader dies: its lock goes, nothing else is cleaned
+    box._lock_fd = None
+    assert root.exists()
+    for _ in range(identity.SLOTS):               # slots are taken in turn: within one round this one comes back
+        other = Sandbox.open(CONFIG.sandbox)
+        same = other.uid == uid
+        other.close()
+        if same:
+            break
+    assert not root.exists()

@@ -201,9 +201,14 @@ def tree(pid):
     return tree
 
 
-def mkdtemp_in(parent):
+def make_box(uid):
+    """A fresh folder for the sandbox of `uid` under STATE_DIR, named after its slot; the folders a grader killed
+    while holding that slot left behind (its lock is ours now, so nothing uses them) are deleted first."""
+    prefix = f"box-{uid - UID_BASE:02d}-"
+    for stale in STATE_DIR.glob(prefix + "*"):
+        remove_tree(stale)
     while True:
-        path = Path(parent) / f"box-{secrets.token_hex(8)}"
+        path = STATE_DIR / f"{prefix}{secrets.token_hex(8)}"
         try:
             path.mkdir(mode=0o700)
             return path

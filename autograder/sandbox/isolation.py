@@ -118,7 +118,7 @@ class Sandbox:
             except RuntimeError:
                 os.close(self._lock_fd)
                 unusable.add(self.uid)
-        self.root = Path(identity.mkdtemp_in(identity.STATE_DIR))
+        self.root = identity.make_box(self.uid)
         self._make_folders(owner=self.uid)
         identity.hide_from_others(grader_folders)
 
