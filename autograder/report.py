@@ -251,7 +251,7 @@ def class_summary(results):
     """summary.md: the score distribution of each part, the most common diagnoses, the flagged submissions (names
     and students escaped: they are the students' text)."""
     graded = [r for r in results if r.status == "graded"]
-    lines = [f"# Grading summary", "",
+    lines = ["# Grading summary", "",
              f"{len(results)} submissions: {len(graded)} graded, "
              f"{sum(r.status == 'error' for r in results)} could not be graded, "
              f"{sum(r.status == 'pending' for r in results)} pending.", ""]

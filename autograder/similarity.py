@@ -31,7 +31,6 @@ import hashlib
 import html
 import io
 import keyword
-import os
 import re
 import shutil
 import sys

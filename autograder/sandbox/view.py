@@ -9,7 +9,6 @@ does by permissions what the view does for libraries.
 import ctypes
 import ctypes.util
 import os
-import signal
 import subprocess
 import sys
 from pathlib import Path
