@@ -28,7 +28,8 @@ SKIPPED_PARTS = ("__pycache__", ".pytest_cache")
 SKIPPED_SUFFIXES = (".pyc", ".pyo", ".tmp")
 # Development tools: grading (autograder.gradescope.entry, autograder.grade and what they import) never needs them.
 DEVELOPMENT_ONLY = ("bench.py", "build_fixtures.py", "verdicts.py", "stencil.py", "selfcheck.py", "similarity.py",
-                    "synthetic_class.py", "regrade_diff.py", "gradescope/measure.py", "gradescope/package.py")
+                    "similarity_report.py", "synthetic_class.py", "regrade_diff.py", "gradescope/measure.py",
+                    "gradescope/package.py")
 
 
 def zip_entries(repo=ROOT, config=None):
