@@ -340,7 +340,8 @@ class Worker:
 
     # -- stopping ------------------------------------------------------------------------------------------------
     def _stop(self):
-        """Kill the worker, everything it started, and (as the sandbox user) anything that escaped its session."""
+        """Kill the worker and everything of its sandbox: its session, its cgroup, its uid (and with them its PID
+        namespace)."""
         process, self._process = self._process, None
         for fd in (self._request_fd, self._reply_fd):
             if fd is not None:
