@@ -161,6 +161,29 @@ class Probes:
 
 # -- judging one entry ----------------------------------------------------------------------------------------------
 
+def score_problems(verdict, scores, maxima, total, flags):
+    """Where a grading's scores and flags differ from a verdict.json's full / lose / zero / max_score / flags
+    ({test number: score}, {test number: max score}, the total, the flags); [] when they agree."""
+    problems = []
+    for number in verdict.get("full", ()):
+        if scores.get(number) != maxima.get(number):
+            problems.append(f"{number} should be full: {scores.get(number)}/{maxima.get(number)}")
+    for number in verdict.get("lose", ()):
+        if not scores.get(number, 0) < maxima.get(number, 0):
+            problems.append(f"{number} should lose points: {scores.get(number)}/{maxima.get(number)}")
+    for number in verdict.get("zero", ()):
+        if scores.get(number) != 0:
+            problems.append(f"{number} should be 0: {scores.get(number)}")
+    if "max_score" in verdict and total > verdict["max_score"]:
+        problems.append(f"total {total} exceeds {verdict['max_score']}")
+    # an expected flag "import-error" is also met by "import-error:convolution.py" (the file named)
+    missing_flags = {flag for flag in verdict.get("flags", ())
+                     if not any(got == flag or got.startswith(flag + ":") for got in flags)}
+    if missing_flags:
+        problems.append(f"flags {sorted(missing_flags)} missing (got {flags})")
+    return problems
+
+
 def judge(entry):
     """Grade `entry` with the real grader (into a scratch results folder) and compare with its verdict."""
     verdict = entry.verdict
@@ -194,22 +217,7 @@ def judge(entry):
     if result.status != "graded" or result.instructor_log.strip():
         judgement.grader_failure = f"status {result.status}; {result.instructor_log.strip()[-300:]}"
 
-    for number in verdict.get("full", ()):
-        if judgement.scores.get(number) != maxima.get(number):
-            judgement.problems.append(f"{number} should be full: {judgement.scores.get(number)}/{maxima.get(number)}")
-    for number in verdict.get("lose", ()):
-        if not judgement.scores.get(number, 0) < maxima.get(number, 0):
-            judgement.problems.append(f"{number} should lose points: {judgement.scores.get(number)}/{maxima.get(number)}")
-    for number in verdict.get("zero", ()):
-        if judgement.scores.get(number) != 0:
-            judgement.problems.append(f"{number} should be 0: {judgement.scores.get(number)}")
-    if "max_score" in verdict and judgement.total > verdict["max_score"]:
-        judgement.problems.append(f"total {judgement.total} exceeds {verdict['max_score']}")
-    # an expected flag "import-error" is also met by "import-error:convolution.py" (the file named)
-    missing_flags = {flag for flag in verdict.get("flags", ())
-                     if not any(got == flag or got.startswith(flag + ":") for got in judgement.flags)}
-    if missing_flags:
-        judgement.problems.append(f"flags {sorted(missing_flags)} missing (got {judgement.flags})")
+    judgement.problems.extend(score_problems(verdict, judgement.scores, maxima, judgement.total, judgement.flags))
     if entry.kind == "correct" and judgement.flags:
         judgement.problems.append(f"a correct entry got flags {judgement.flags}")
     if verdict.get("diagnosis"):

@@ -321,10 +321,6 @@ def _python_unusable_by(box, python_paths):
     probe = ("import sys, os, numpy; open(sys.argv[1]).close(); "
              "open(os.path.join(sys.argv[2], '.probe'), 'w').close(); os.remove(os.path.join(sys.argv[2], '.probe'))")
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
-
-    class NoLimits:
-        processes = 64
-    limits, box.limits = box.limits, NoLimits()
     try:
         result = subprocess.run([sys.executable, "-s", "-c", probe, str(probe_file), str(box.scratch)],
                                 start_new_session=True, cwd="/", preexec_fn=lambda: box.enter(lambda: None),
@@ -334,7 +330,6 @@ def _python_unusable_by(box, python_paths):
     except (OSError, subprocess.SubprocessError) as error:
         problem = str(error)
     finally:
-        box.limits = limits
         probe_file.unlink()
         box.kill_all()
     _PYTHON_CHECKED[key] = problem
