@@ -3,23 +3,27 @@ the stencil) runs tf.nn.conv2d on the cases of autograder/grids.py and writes au
 autograder/fixture_files.py, which reads them at grade time without TensorFlow).
 
 The files hold only what TensorFlow produced from the grids: the known mistakes are no part of them, so adding one
-changes neither the files nor fixture_hash(). Everything is deterministic: the same seeds, grids and library versions
-give the same files byte for byte.
+changes neither the files nor fixture_hash(). On one machine the build is deterministic, byte for byte. On another CPU
+TensorFlow's float sums may round differently (SIMD widths, FMA), so the committed files are the truth: a rebuild
+replaces a file only when its content differs beyond rounding (`differences`), and a fresh clone's tree stays clean.
 """
 import argparse
 import importlib.util
 import json
 import os
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
 
 from autograder import grids
 from autograder.config import CONFIG
-from autograder.fixture_files import CONV_SETS, FIXTURE_DIR, MANIFEST, content_hash, write_npz
+from autograder.fixture_files import (CONV_SETS, DATA_FILES, FIXTURE_DIR, MANIFEST, content_hash, load_conv_cases,
+                                      load_digits, load_output_size_cases, write_npz)
 from autograder.reference import reference_conv2d, reference_conv_output_size
-from autograder.tolerance import same_output
+from autograder.tolerance import conv_magnitude, same_output, same_rebuild
 
 SOLUTION_DIR = Path(__file__).resolve().parent.parent / "solution"
 
@@ -137,14 +141,78 @@ def build(out_dir=FIXTURE_DIR):
     return manifest
 
 
+def _conv_set_differences(name, committed_dir, rebuilt_dir):
+    """What differs between two builds of one conv2d set: metadata and inputs exactly, expected outputs up to the
+    rounding of their sums (tolerance.same_rebuild). A list of readable lines, empty when they are the same."""
+    committed, rebuilt = load_conv_cases(name, committed_dir), load_conv_cases(name, rebuilt_dir)
+    if [case.id for case in committed] != [case.id for case in rebuilt]:
+        return [f"{name}: the case ids differ"]
+    found = []
+    for old, new in zip(committed, rebuilt):
+        if (old.strides, old.padding, old.description) != (new.strides, new.padding, new.description):
+            found.append(f"{name}/{old.id}: strides, padding or shapes differ")
+        elif not (same_rebuild(old.inputs, new.inputs, 0) and same_rebuild(old.filters, new.filters, 0)):
+            found.append(f"{name}/{old.id}: inputs differ")
+        elif not same_rebuild(old.expected, new.expected,
+                              conv_magnitude(old.inputs, old.filters, old.strides, old.padding)):
+            found.append(f"{name}/{old.id}: expected output differs beyond float rounding")
+    return found
+
+
+def differences(committed_dir, rebuilt_dir):
+    """{data file name: [what differs]} for the files of two fixture builds that are not the same data (a file
+    missing on one side differs); empty when a rebuild changes nothing but float rounding."""
+    committed_dir, rebuilt_dir = Path(committed_dir), Path(rebuilt_dir)
+    found = {}
+    for file_name in DATA_FILES:
+        old, new = committed_dir / file_name, rebuilt_dir / file_name
+        if not (old.is_file() and new.is_file()):
+            if old.is_file() != new.is_file():
+                found[file_name] = ["present in only one of the two builds"]
+            continue
+        if file_name.endswith(".npz") and file_name[:-4] in CONV_SETS:
+            lines = _conv_set_differences(file_name[:-4], committed_dir, rebuilt_dir)
+        elif file_name == "output_size.json":
+            lines = [] if load_output_size_cases(committed_dir) == load_output_size_cases(rebuilt_dir) else \
+                ["the expected sizes differ"]
+        else:   # digits.npz: NumPy alone, no sums
+            old_digits, new_digits = load_digits(committed_dir), load_digits(rebuilt_dir)
+            same = old_digits.keys() == new_digits.keys() and all(
+                same_rebuild(old_digits[key], new_digits[key], 0) for key in old_digits)
+            lines = [] if same else ["the digits split differs"]
+        if lines:
+            found[file_name] = lines
+    return found
+
+
+def update(fixture_dir=FIXTURE_DIR):
+    """Rebuild, then replace in fixture_dir only the files whose data changed beyond float rounding (and the
+    manifest with them). Returns {file name: [what differs]} for the files replaced."""
+    fixture_dir = Path(fixture_dir)
+    with tempfile.TemporaryDirectory(prefix="fixtures-") as scratch:
+        fresh = build(scratch)
+        changed = differences(fixture_dir, scratch) if (fixture_dir / MANIFEST).is_file() else \
+            {name: ["new"] for name in fresh["files"]}
+        if changed:
+            fixture_dir.mkdir(parents=True, exist_ok=True)
+            for file_name in changed:
+                shutil.copyfile(Path(scratch) / file_name, fixture_dir / file_name)
+            combined, per_file = content_hash(fixture_dir)
+            _write_json(fixture_dir / MANIFEST, {**fresh, "files": per_file, "sha256": combined})
+    return changed
+
+
 def add_arguments(parser):
-    parser.add_argument("--out", default=str(FIXTURE_DIR), help=f"output folder (default {FIXTURE_DIR})")
+    parser.add_argument("--out", default=str(FIXTURE_DIR), help=f"fixture folder (default {FIXTURE_DIR})")
 
 
 def run(args):
     """`python -m autograder fixtures`, from its parsed arguments."""
-    manifest = build(args.out)
-    print(f"fixtures written to {args.out}: {manifest['counts']}, sha256 {manifest['sha256'][:12]}")
+    changed = update(args.out)
+    for file_name, lines in changed.items():
+        print(f"{file_name}: " + "; ".join(lines[:3]) + (f" (and {len(lines) - 3} more)" if len(lines) > 3 else ""))
+    print(f"fixtures in {args.out}: " + (f"rewrote {', '.join(changed)}" if changed else
+                                         "unchanged (a rebuild here gives the same data, up to float rounding)"))
     return 0
 
 

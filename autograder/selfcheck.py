@@ -13,7 +13,8 @@ file of solution/):
 So the mistakes and their explanations have one source (mistakes.py); check.py only compares arrays, the way
 `mistakes.diagnose` does, and a test proves both name the same mistake on every public case.
 
-    python -m autograder selfcheck            # rewrite solution/check_cases.npz (then `make stencil`)
+    python -m autograder selfcheck            # rewrite solution/check_cases.npz if its data changed (then
+                                              # `make stencil`)
     python -m autograder selfcheck --check    # exit 1 when it is out of date
 """
 import argparse
@@ -26,15 +27,19 @@ import numpy as np
 from autograder import fixture_files, forms, mistakes
 from autograder.cases.conv2d import HEADLINE_MIN_CASES, HEADLINE_MIN_SHARE
 from autograder.config import CONFIG
+from autograder.tolerance import conv_magnitude, same_rebuild
 
 DATA_PATH = Path(__file__).resolve().parent.parent / "solution" / "check_cases.npz"
+
+
+def _canonical_public_cases():
+    return [forms.canonical_case(case, CONFIG.canonical_strides) for case in fixture_files.load_conv_cases("public")]
 
 
 def build_data():
     """{array name: array} of check_cases.npz; "meta" is a JSON string (cases, explanations, tolerance, sizes)."""
     arrays, cases = {}, []
-    public = fixture_files.load_conv_cases("public")
-    for case in (forms.canonical_case(case, CONFIG.canonical_strides) for case in public):
+    for case in _canonical_public_cases():
         arrays.update({f"{case.id}/inputs": case.inputs, f"{case.id}/filters": case.filters,
                        f"{case.id}/expected": case.expected})
         variants = []
@@ -52,13 +57,26 @@ def build_data():
 
 
 def is_current(path=DATA_PATH):
-    """Does the file at `path` hold exactly what build_data() makes now?"""
+    """Does the file at `path` hold what build_data() makes now? The same names, dtypes and metadata exactly; the
+    outputs up to the float rounding of their sums on this CPU (tolerance.same_rebuild), so that a machine whose
+    sums round otherwise does not call the committed file stale."""
     if not Path(path).is_file():
         return False
     wanted = build_data()
     with np.load(path, allow_pickle=False) as stored:
-        return sorted(stored.files) == sorted(wanted) and all(
-            stored[key].dtype == wanted[key].dtype and np.array_equal(stored[key], wanted[key]) for key in wanted)
+        if sorted(stored.files) != sorted(wanted):
+            return False
+        cases = {case.id: case for case in _canonical_public_cases()}
+        for key, array in wanted.items():
+            case_id, _, part = key.partition("/")
+            magnitude, summed_in = 0, None
+            if part == "expected" or part.startswith("mistake/"):   # sums in the inputs' precision, stored as float64
+                case = cases[case_id]
+                magnitude = conv_magnitude(case.inputs, case.filters, case.strides, case.padding).max(initial=0.0)
+                summed_in = np.result_type(case.inputs, case.filters, np.float32)
+            if not same_rebuild(stored[key], array, magnitude, summed_in):
+                return False
+    return True
 
 
 def add_arguments(parser):
@@ -68,9 +86,12 @@ def add_arguments(parser):
 def run(args):
     """`python -m autograder selfcheck`, from its parsed arguments."""
     if args.check:
-        current = is_current()
+        current = is_current(DATA_PATH)
         print(f"{DATA_PATH} is {'up to date' if current else 'out of date: run python -m autograder selfcheck'}")
         return 0 if current else 1
+    if is_current(DATA_PATH):   # written only when the data changed: a fresh clone's tree stays clean on any CPU
+        print(f"{DATA_PATH} is up to date")
+        return 0
     fixture_files.write_npz(DATA_PATH, build_data())   # fixed zip timestamps: the same data gives the same bytes
     print(f"wrote {DATA_PATH}; now run `make stencil`")
     return 0

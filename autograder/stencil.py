@@ -150,7 +150,8 @@ def stale_files(solution_dir=DEFAULT_SOLUTION_DIR, stencil_dir=DEFAULT_STENCIL_D
 
 
 def generate(solution_dir=DEFAULT_SOLUTION_DIR, stencil_dir=DEFAULT_STENCIL_DIR):
-    """Writes solution_dir's stencil into stencil_dir, deletes files it no longer makes; returns the paths written."""
+    """Writes solution_dir's stencil into stencil_dir (only the files whose bytes change), deletes files it no longer
+    makes; returns the paths written."""
     planned = _planned_stencil(solution_dir)  # all transforms first: a marker error leaves stencil_dir untouched
     stencil_dir = Path(stencil_dir)
     if stencil_dir.is_dir():
@@ -160,6 +161,8 @@ def generate(solution_dir=DEFAULT_SOLUTION_DIR, stencil_dir=DEFAULT_STENCIL_DIR)
     written = []
     for relative, content in planned.items():
         target = stencil_dir / relative
+        if target.is_file() and target.read_bytes() == content:
+            continue
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(content)
         written.append(target)
@@ -189,8 +192,11 @@ def run(args):
             if stale:
                 print(f"{args.stencil} is out of date with {args.solution}; run `make stencil`.")
             return 1 if stale else 0
-        for path in generate(args.solution, args.stencil):
+        written = generate(args.solution, args.stencil)
+        for path in written:
             print(f"wrote {path}")
+        if not written:
+            print(f"{args.stencil} is up to date with {args.solution}")
     except StencilError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -1,17 +1,20 @@
 """The students' self-check (check.py) and packer (pack.py), run for real from a copy of stencil/ alone."""
 import importlib.util
+import json
 import shutil
 import subprocess
 import sys
 import zipfile
 
 import nbformat
+import numpy as np
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 
 from autograder import fixture_files, forms, mistakes, selfcheck
 from autograder.config import CONFIG
 from autograder.grade import grade_submission
+from autograder.tolerance import conv_magnitude
 from conftest import ROOT, SOLUTION, STENCIL
 
 EXAMPLE = ROOT / "examples" / "submissions" / "symmetric_same_padding"
@@ -43,6 +46,31 @@ def load_check_module():
 def test_the_check_data_is_made_from_the_graders_fixtures_and_mistakes():
     assert selfcheck.is_current(SOLUTION / "check_cases.npz"), "run `python -m autograder selfcheck`"
     assert (STENCIL / "check_cases.npz").read_bytes() == (SOLUTION / "check_cases.npz").read_bytes()
+
+
+def test_the_check_data_is_judged_by_float_rounding_and_rewritten_only_when_it_changed(tmp_path, monkeypatch):
+    """Another CPU rounds the mistakes' sums otherwise: still current, and `selfcheck` leaves the file alone.
+    A real change of one value is stale, and `selfcheck` rewrites it."""
+    with np.load(SOLUTION / "check_cases.npz", allow_pickle=False) as data:
+        arrays = {key: data[key] for key in data.files}
+    meta = json.loads(str(arrays["meta"]))
+    case = next(case for case in meta["conv2d_cases"] if case["mistakes"])
+    key = f"{case['id']}/mistake/{case['mistakes'][0]}"
+    magnitude = conv_magnitude(arrays[f"{case['id']}/inputs"], arrays[f"{case['id']}/filters"], case["strides"],
+                               case["padding"]).max()
+    path = tmp_path / "check_cases.npz"
+    monkeypatch.setattr(selfcheck, "DATA_PATH", path)
+
+    rounded = dict(arrays, **{key: arrays[key] + np.float32(8 * np.finfo(np.float32).eps * magnitude)})
+    fixture_files.write_npz(path, rounded)
+    written = path.read_bytes()
+    assert selfcheck.is_current(path)
+    assert selfcheck.main([]) == 0 and path.read_bytes() == written
+
+    changed = dict(arrays, **{key: arrays[key] + np.float32(1e-3) * (1 + np.abs(arrays[key]).max())})
+    fixture_files.write_npz(path, changed)
+    assert not selfcheck.is_current(path) and selfcheck.main(["--check"]) == 1
+    assert selfcheck.main([]) == 0 and selfcheck.is_current(path)
 
 
 def test_the_self_check_names_the_same_mistake_as_the_grader_on_every_public_case():

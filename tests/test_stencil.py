@@ -128,7 +128,7 @@ def test_generate_writes_copies_removes_and_is_repeatable(tmp_path):
     assert b"NotImplementedError" in first and b"product" not in first
     assert stale_files(solution, stencil) == []
 
-    generate(solution, stencil)
+    assert generate(solution, stencil) == []          # nothing changed: nothing written
     assert (stencil / "shapes.py").read_bytes() == first
     (solution / "shapes.py").write_text(FUNCTION_REGION.replace("height", "depth"))
     assert stale_files(solution, stencil) == ["shapes.py"]
