@@ -6,7 +6,7 @@ SUBMISSIONS ?= examples/submissions
 OUT ?= build/grades
 JOBS ?=
 
-.PHONY: test grade stencil fixtures bench autograder verdicts lock clean
+.PHONY: test test-loaded grade stencil fixtures bench autograder verdicts lock clean
 
 # The venv is built from the complete lock for the Python that builds it (requirements/dev-py311.txt for Python
 # 3.11): every package pinned with its hashes, pip itself too. `make lock` regenerates the locks after an edit of
@@ -30,6 +30,10 @@ $(VENV)/.installed: $(wildcard $(LOCK)) requirements/pip.txt
 
 test: $(VENV)/.installed
 	$(PY) -m pytest
+
+# The same suite with two CPU-bound processes per core beside it (tests/under_load.py): no test may need a quiet machine.
+test-loaded: $(VENV)/.installed
+	$(PY) tests/under_load.py
 
 grade: $(VENV)/.installed
 	$(PY) -m autograder grade $(SUBMISSIONS) --out $(OUT) $(if $(JOBS),--jobs $(JOBS))

@@ -1,7 +1,10 @@
 """Shared set-up of the harness's own tests."""
 import os
+import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTION = ROOT / "solution"
@@ -14,3 +17,28 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(SOLUTION))
+
+
+# The suite leaves the checkout as it found it: no fixture, stencil or grading run may rewrite a tracked file (a fresh
+# clone on another CPU once came out of `make test` with two .npz files modified). `git status` before and after.
+_CHECKOUT_BEFORE = pytest.StashKey()
+
+
+def _checkout_status():
+    try:
+        done = subprocess.run(["git", "status", "--porcelain"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return done.stdout if done.returncode == 0 else None
+
+
+def pytest_sessionstart(session):
+    session.config.stash[_CHECKOUT_BEFORE] = _checkout_status()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    before, after = session.config.stash.get(_CHECKOUT_BEFORE, None), _checkout_status()
+    if before is not None and after is not None and before != after:
+        sys.stderr.write("\nThe tests changed the checkout (git status --porcelain before and after):\n"
+                         f"before:\n{before or '(clean)'}\nafter:\n{after}")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

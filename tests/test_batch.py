@@ -1,5 +1,6 @@
 """Batch grading: every submission present, resumable, interruptible, shardable, Gradescope exports understood."""
 import csv
+import dataclasses
 import json
 import os
 import shutil
@@ -13,6 +14,7 @@ import pytest
 
 from autograder import batch
 from autograder.batch import find_submissions, grade_all, run_in_pool, shard_of
+from autograder.config import CONFIG
 from conftest import ROOT
 
 EXAMPLES = ROOT / "examples" / "submissions"
@@ -208,8 +210,9 @@ def test_a_dead_pool_process_costs_only_its_own_task():
 def test_a_task_past_the_time_limit_is_stopped_and_the_rest_finish():
     tasks = {name: (name,) for name in ("a", "hangs", "ignores_term", "b")}
     started = time.monotonic()
-    outcomes = run_in_pool(_work, tasks, jobs=2, time_limit=1.0, grace=1.0)
-    assert time.monotonic() - started < 30
+    # 5 s: a 0.3 s task finishes within it on a loaded machine; the hung ones (120 s) are stopped at it
+    outcomes = run_in_pool(_work, tasks, jobs=2, time_limit=5.0, grace=1.0)
+    assert time.monotonic() - started < 60
     assert outcomes["a"] == ("A", None) and outcomes["b"] == ("B", None)
     for key in ("hangs", "ignores_term"):
         assert outcomes[key][1][0] == "time-limit", outcomes[key]
@@ -220,17 +223,18 @@ def test_the_batch_gives_a_hung_submission_an_error_row(tmp_path):
     for name in ("hangs", "crashes_on_import", "flipped_kernel"):
         shutil.copytree(EXAMPLES / name, room / name)
     out = tmp_path / "out"
-    # 8 s: well above an ordinary grading here (2-4 s, more on a loaded machine; 3 s made flipped_kernel an error
-    # under load), well below the hang's (one 10 s call timeout in each of two parts)
-    results = {r.name: r for r in grade_all([room], out, jobs=2, progress=False, time_limit=8)}
+    # The hang made long (one call may take 10 minutes), the batch's limit 30 s: ten times an ordinary grading here
+    # (2-4 s; 8 s made flipped_kernel an error on a loaded machine), and far below the hang's first call.
+    patient = dataclasses.replace(CONFIG, sandbox=dataclasses.replace(CONFIG.sandbox, call_timeout_s=600))
+    results = {r.name: r for r in grade_all([room], out, jobs=2, progress=False, time_limit=30, config=patient)}
     assert results["hangs"].status == "error" and results["hangs"].flags == ["time-limit"]
     assert results["flipped_kernel"].status == "graded" and results["flipped_kernel"].score > 0
     rows = csv_rows(out)
     assert rows["hangs"]["status"] == "error" and rows["hangs"]["flags"] == "time-limit"
     assert "longer than the batch's limit" in json.loads((out / "hangs" / "results.json").read_text())["output"]
     # not "up to date": the next run grades it again
-    assert batch.up_to_date(out, "hangs", room / "hangs") is None
-    assert batch.up_to_date(out, "flipped_kernel", room / "flipped_kernel") is not None
+    assert batch.up_to_date(out, "hangs", room / "hangs", patient) is None
+    assert batch.up_to_date(out, "flipped_kernel", room / "flipped_kernel", patient) is not None
 
 
 # -- the grader's reply reader enforces its own limits (a worker the student edited cannot raise them) ------------

@@ -57,8 +57,9 @@ def hangs(result):
     assert all(got[n] == 0 for n in CONV + ("3.1",)) and got["1.1"] == POINTS.output_size
     assert "timed out after" in output(result, "2.2")
     assert "no output on any public case" in output(result, "3.1")
-    # one timeout in the public part, one in the hidden part (each part stands alone), nothing else
-    assert result.execution_time < 4 * CONFIG.sandbox.call_timeout_s
+    # one timeout in the public part, one in the hidden part (each part stands alone), not one per case (40 cases):
+    # a bound with room for a loaded machine (43.8 s seen against 2 timeouts of 10 s), far below 40 timeouts
+    assert result.execution_time < 10 * CONFIG.sandbox.call_timeout_s
 
 
 def uses_tf_conv2d(result):

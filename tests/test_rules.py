@@ -343,4 +343,4 @@ def test_a_large_file_under_the_cap_is_checked_quickly():
     source = "x = 1\n" * 40_000 + "import tensorflow as tf\ndef conv2d(a):\n    return tf.nn.conv2d(a, x)\n"
     started = time.monotonic()
     assert [f.api for f in find_forbidden(source)] == ["tensorflow.nn.conv2d"]
-    assert time.monotonic() - started < 10
+    assert time.monotonic() - started < 30   # ~1 s here; a quadratic walk would take minutes

@@ -129,7 +129,7 @@ def test_per_call_overhead_is_small(simple_worker):
     seconds = sorted(simple_worker.call("convolution", "trivial").seconds for _ in range(200))
     median_ms = seconds[len(seconds) // 2] * 1000
     print(f"round trip of a trivial call: median {median_ms:.3f} ms")
-    assert median_ms < 50
+    assert median_ms < 250   # ~1 ms here when quiet: a bound a loaded machine keeps, that a polling loop would not
 
 
 def test_structures_cross_safely_and_lying_objects_do_not(simple_worker):
@@ -204,7 +204,7 @@ def test_timeout_kills_then_next_call_gets_a_fresh_worker(simple_worker):
         simple_worker.call("convolution", "spin", timeout=1)
     assert caught.value.kind == "timeout"
     assert caught.value.message == "timed out after 1 s"
-    assert time.monotonic() - started < 5
+    assert time.monotonic() - started < 15   # the kill does not wait for the student's code (margin for load)
     assert simple_worker.call("convolution", "trivial").value == 1
     assert simple_worker.restarts == 1
 
@@ -524,4 +524,4 @@ def test_a_worker_that_stops_reading_cannot_hold_the_grader_in_write(tmp_path):
         with pytest.raises(StudentError) as caught:
             worker.call("convolution", "echo", np.zeros(4 * 2 ** 20, np.float32), timeout=3)
         assert caught.value.kind == "timeout"
-        assert time.monotonic() - started < 10
+        assert time.monotonic() - started < 30   # the 3 s deadline holds, not the hour the worker sleeps
