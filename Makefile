@@ -5,38 +5,45 @@ PY := $(VENV)/bin/python
 SUBMISSIONS ?= examples/submissions
 OUT ?= build/grades
 JOBS ?=
+CONFIG ?=
+UNSAFE ?=
 
-.PHONY: test test-loaded grade stencil fixtures bench autograder verdicts lock clean
+.PHONY: preflight test test-loaded grade stencil fixtures bench autograder verdicts lock clean
 
 # The venv is built from the complete lock for the Python that builds it (requirements/dev-py311.txt for Python
 # 3.11): every package pinned with its hashes, pip itself too. `make lock` regenerates the locks after an edit of
 # requirements*.txt (tests/test_lock.py fails until then).
 PY_TAG := $(shell $(PYTHON) -c 'import sys; print("py%d%d" % sys.version_info[:2])')
 LOCK := requirements/dev-$(PY_TAG).txt
-LOCKS := requirements/grading-py310.txt requirements/grading-py311.txt requirements/dev-py310.txt \
-         requirements/dev-py311.txt requirements/pip.txt
+LOCK_PYTHONS := 3.10 3.11 3.12 3.13
 UV_VERSION := 0.13.9
 PIP_VERSION := 26.3
 UV_COMPILE = build/uv/bin/uv pip compile --quiet --generate-hashes --custom-compile-command "make lock"
 
+# Before anything is installed: Linux, root (unless UNSAFE=1) and a supported Python, each with its fix.
+preflight:
+	@$(PYTHON) autograder/sandbox/preflight.py $(if $(UNSAFE),--unsafe)
+
 $(VENV)/.installed: $(wildcard $(LOCK)) requirements/pip.txt
 	@test -f $(LOCK) || { echo "No lock for $(PYTHON) ($(PY_TAG)): $(LOCK) does not exist. Locks exist for:" \
 	    $(patsubst requirements/dev-%.txt,%,$(wildcard requirements/dev-py*.txt))". Run make with" \
-	    "PYTHON=python3.10 or PYTHON=python3.11, or add the version to 'make lock'." >&2; exit 1; }
+	    "PYTHON=python3.11 (for example), or add the version to LOCK_PYTHONS and run 'make lock'." >&2; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --require-hashes -r requirements/pip.txt
 	$(PY) -m pip install --quiet --require-hashes -r $(LOCK)
 	touch $@
 
-test: $(VENV)/.installed
+test: preflight $(VENV)/.installed
 	$(PY) -m pytest
 
 # The same suite with two CPU-bound processes per core beside it (tests/under_load.py): no test may need a quiet machine.
-test-loaded: $(VENV)/.installed
+test-loaded: preflight $(VENV)/.installed
 	$(PY) tests/under_load.py
 
-grade: $(VENV)/.installed
-	$(PY) -m autograder grade $(SUBMISSIONS) --out $(OUT) $(if $(JOBS),--jobs $(JOBS))
+# make grade [SUBMISSIONS=folder] [OUT=folder] [JOBS=n] [CONFIG=course.toml] [UNSAFE=1: no sandbox, trusted code only]
+grade: preflight $(VENV)/.installed
+	$(PY) -m autograder grade $(SUBMISSIONS) --out $(OUT) $(if $(JOBS),--jobs $(JOBS)) \
+	    $(if $(CONFIG),--config $(CONFIG)) $(if $(UNSAFE),--unsafe-no-sandbox)
 
 # The student release: the self-check's data (from the fixtures and the known mistakes), then stencil/ itself.
 stencil: $(VENV)/.installed
@@ -48,10 +55,10 @@ fixtures: $(VENV)/.installed
 	$(PY) -m autograder fixtures
 	$(MAKE) stencil
 
-verdicts: $(VENV)/.installed
+verdicts: preflight $(VENV)/.installed
 	$(PY) -m autograder verdicts
 
-bench: $(VENV)/.installed
+bench: preflight $(VENV)/.installed
 	$(PY) -m autograder.bench
 
 # The Gradescope autograder zip (README, "Gradescope"): byte-reproducible, rebuilt every time.
@@ -59,15 +66,15 @@ autograder: $(VENV)/.installed
 	$(PY) -m autograder.gradescope.package --out dist/autograder.zip
 
 # Regenerate the locks with uv (pinned, in its own venv). Versions already in a lock are kept unless requirements*.txt
-# asks otherwise; delete a lock to re-resolve it from scratch. Gradescope's 3.10 grading lock is constrained by the
-# 3.10 development lock, so that the tests run the same versions Gradescope installs; the 3.11 grading lock (what
-# tests/test_gradescope_runtime.py builds its grading-only environment from) likewise by the 3.11 one.
+# asks otherwise; delete a lock to re-resolve it from scratch. Each Python's grading lock is constrained by its
+# development lock, so that the tests run the versions grading installs: 3.10's is what Gradescope's setup.sh
+# installs; the others are what tests/test_gradescope_runtime.py builds its grading-only environment from.
 lock:
 	test -x build/uv/bin/uv || { $(PYTHON) -m venv build/uv && build/uv/bin/python -m pip install --quiet uv==$(UV_VERSION); }
-	$(UV_COMPILE) --python-version 3.11 requirements-dev.txt -o requirements/dev-py311.txt
-	$(UV_COMPILE) --python-version 3.10 requirements-dev.txt -o requirements/dev-py310.txt
-	$(UV_COMPILE) --python-version 3.10 requirements.txt -c requirements/dev-py310.txt -o requirements/grading-py310.txt
-	$(UV_COMPILE) --python-version 3.11 requirements.txt -c requirements/dev-py311.txt -o requirements/grading-py311.txt
+	for version in $(LOCK_PYTHONS); do tag=py$$(echo $$version | tr -d .); \
+	    $(UV_COMPILE) --python-version $$version requirements-dev.txt -o requirements/dev-$$tag.txt && \
+	    $(UV_COMPILE) --python-version $$version requirements.txt -c requirements/dev-$$tag.txt \
+	        -o requirements/grading-$$tag.txt || exit 1; done
 	echo "pip==$(PIP_VERSION)" | $(UV_COMPILE) --python-version 3.10 - -o requirements/pip.txt
 
 clean:

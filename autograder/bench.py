@@ -11,6 +11,7 @@
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -147,17 +148,47 @@ def measured(command):
     return seconds, peak / MB, anonymous / MB
 
 
+def children_cpu_seconds():
+    """CPU seconds of this process's finished children (each counts its own finished children: whole trees)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def grading_floor_cpu_seconds(epochs):
+    """What any grading of the model must cost, measured as a plain process in the model worker's environment: one
+    TensorFlow import, the solution's CNN trained `epochs` epochs, and its two predictions (tf.nn.conv2d and
+    is_testing=True)."""
+    from autograder.reference import TIMING_ENVIRONMENT
+    environment = dict(os.environ, TF_ENABLE_ONEDNN_OPTS="0", **TIMING_ENVIRONMENT)
+    before = children_cpu_seconds()
+    subprocess.run([PYTHON, "-c", MODEL_SCRIPT, str(ROOT / "solution"), str(epochs)], capture_output=True,
+                   check=True, env=environment)
+    return children_cpu_seconds() - before
+
+
 def bench_grading():
+    from autograder.config import CONFIG
     with tempfile.TemporaryDirectory() as out:
+        cpu_before = children_cpu_seconds()
         seconds, peak, anonymous = measured([PYTHON, "-m", "autograder", "grade", str(ROOT / "solution"),
                                              "--out", out])
+        grading_cpu = children_cpu_seconds() - cpu_before
         result = json.loads((Path(out) / "solution" / "grader.json").read_text())
+    floor = grading_floor_cpu_seconds(CONFIG.model.epochs)
     print(f"\n3. Grading the solution end to end (one process start included): {seconds:.1f} s wall, "
           f"peak memory of grader + worker {peak:.0f} MB, {anonymous:.0f} MB of it anonymous (goals: <= 45 s, "
           f"<= 768 MB); "
           f"score {sum(t['score'] for t in result['tests']):g}")
+    print(f"   CPU: {grading_cpu:.1f} s for the whole grading (every process), against a floor of {floor:.1f} s "
+          f"(one TensorFlow import, {CONFIG.model.epochs} epochs of the solution's CNN and its two predictions, "
+          f"in a plain process): overhead {100 * (grading_cpu / floor - 1):.0f}% (goal <= 25%)")
     for test in result["tests"]:
-        print(f"   {test['number']:<4} {test['name']:<58} {test['seconds']:6.2f} s")
+        print(f"   {test['number']:<4} {test['name']:<58} {test['seconds']:6.2f} s wall "
+              f"{test.get('cpu_seconds', 0):6.2f} s CPU")
+    workers = result.get("cpu_seconds", {}).get("workers", {})
+    print("   CPU by worker, from the grader's side: "
+          + ", ".join(f"{name} {seconds:.2f} s" for name, seconds in workers.items())
+          + f"; the grading's own total {result.get('cpu_seconds', {}).get('total', 0):.1f} s")
 
 
 def sandbox_lifetime(folder, repeats):

@@ -75,6 +75,9 @@ class SandboxLimits:
     call_timeout_s: float = 10.0     # default wall-clock limit of one call into student code
     import_timeout_s: float = 60.0   # importing the student's modules (TensorFlow alone takes ~4 s)
     output_bytes: int = 20_000       # how much of the student's printed output is kept
+    # The memory of the grader's container when no cgroup limit is visible to it (a read-only or hidden cgroup
+    # filesystem): 0 = the machine's memory. Gradescope's entry takes 768 (its default container) when this is 0.
+    unseen_container_mb: int = 0
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from autograder.tolerance import same_output
 from autograder import report
 from autograder.results import SubmissionResult
 from autograder.runner import blank_result, error_summary, number_key, run_cases, test_methods
-from autograder.sandbox import IsolationUnavailable, StudentError, Worker
+from autograder.sandbox import IsolationUnavailable, StudentError, Worker, identity
 
 # What the NumPy-only worker's stand-ins raise (autograder/stand_ins/_forbidden_library.py).
 FORBIDDEN_LIBRARY_USE = re.compile(
@@ -70,6 +70,7 @@ class GradingSession:
         self._outcomes = {}
         self._digits = None
         self._model_result = None
+        self.worker_cpu = Counter()  # "<worker>: <what>" -> CPU seconds measured from the grader's side
         self.rescuing_forms = []     # strides forms that gave right outputs where the canonical form did not
 
     def stride_argument(self, pair):
@@ -94,6 +95,7 @@ class GradingSession:
         `assignment` it is the NumPy-only worker of the conv2d parts: TensorFlow, SciPy and the other libraries
         that convolve cannot be read there, and stand-ins that explain the rule take their names."""
         if self._worker is not None and self._worker.modules != tuple(modules):
+            self.count_cpu(self._worker)
             self._worker.close()
             self._worker = None
         if self._worker is None:
@@ -138,9 +140,16 @@ class GradingSession:
         elif error.kind == "memory":
             self.stopped = f"not run: your code ran out of memory earlier in this part ({error.message})"
 
+    def count_cpu(self, worker, name=None):
+        """Add what `worker` spent to worker_cpu, under its name ("NumPy-only" or "model" by default)."""
+        name = name or ("model" if "assignment" in worker.modules else "NumPy-only")
+        for what, seconds in worker.cpu_seconds.items():
+            self.worker_cpu[f"{name} worker: {what}"] += seconds
+
     def close(self):
         if self._worker is not None:
             self.isolation = self._worker.isolation
+            self.count_cpu(self._worker)
             self._worker.close()
             self._worker = None
 
@@ -263,7 +272,7 @@ def grade_submission(path, *, name=None, student="", submission_hash="", on_prog
     on_progress(result), if given, receives after every test a copy of the result so far, the tests not yet run at
     0 points: what a caller that is stopped mid-way (Gradescope's time limit) reports instead of nothing.
     """
-    started = time.monotonic()
+    started, cpu_started = time.monotonic(), identity.tree_cpu_seconds()
     name = name or intake.submission_name(path)
     result = SubmissionResult(name=name, student=student, autograder_version=version(config),
                               submission_hash=submission_hash)
@@ -290,6 +299,7 @@ def grade_submission(path, *, name=None, student="", submission_hash="", on_prog
             result.diagnosis = session.diagnoses.most_common(1)[0][0] if session.diagnoses else ""
             result.isolation = session.isolation
             result.output = report.overview(result, staged.notes)
+            result.cpu_seconds = cpu_report(result.tests, session.worker_cpu)
     except IsolationUnavailable:
         raise
     except intake.SubmissionError as error:
@@ -303,7 +313,16 @@ def grade_submission(path, *, name=None, student="", submission_hash="", on_prog
         result.instructor_log += traceback.format_exc()
         result.tests = zero_tests("Not graded: the autograder failed.", config)
     result.execution_time = time.monotonic() - started
+    result.cpu_seconds["total"] = round(identity.tree_cpu_seconds() - cpu_started, 3)
     return result
+
+
+def cpu_report(tests, worker_cpu):
+    """grader.json's CPU breakdown (seconds, from the grader's side): per test, and per worker and request kind
+    (the model worker's "start" is TensorFlow's and the student's imports, its "model" the training, predictions
+    and probes). "total" (the whole process tree, sandboxes included) is added at the end of the grading."""
+    return {"tests": {test.number: round(test.cpu_seconds, 3) for test in tests},
+            "workers": {name: round(seconds, 3) for name, seconds in sorted(worker_cpu.items())}}
 
 
 def bound_by_the_rule(number):

@@ -17,6 +17,7 @@ class TestResult:
     visibility: str = "visible"
     tags: tuple = ()
     seconds: float = 0.0              # how long the test took (for the instructor and the benchmark)
+    cpu_seconds: float = 0.0          # CPU the test cost: the grader and its sandboxed workers (grade.cpu_report)
     status: str = "failed"            # "passed" only when the test ran to the end and earned its full score
 
     @property
@@ -38,6 +39,7 @@ class SubmissionResult:
     instructor_log: str = ""          # grader-side details (never shown to the student)
     autograder_version: str = ""
     submission_hash: str = ""         # sha256 of the submitted files: a resumed batch regrades changed submissions
+    cpu_seconds: dict = field(default_factory=dict)  # CPU per test, per worker and in total (grade.cpu_report)
 
     @property
     def score(self):

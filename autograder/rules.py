@@ -41,6 +41,7 @@ DEEP_LEARNING_ROOTS = ("tensorflow", "keras", "tf_keras", "jax", "flax")
 CONV_NAME = re.compile(r"conv(\d|_|olution|transpose|lstm|$)", re.IGNORECASE)
 MAX_SOURCE_BYTES = 256 * 1024    # real course files are a few KB; 256 KB parses in 0.5 s and 165 MB
 MAX_CHECK_STEPS = 2_000_000      # nodes visited and aliases resolved; the solution needs a few thousand
+MAX_NAME_DEPTH = 12              # dotted names an alias may stand for have at most this many dots
 SCIPY_CONVOLUTIONS = frozenset({"convolve", "correlate", "convolve2d", "correlate2d", "fftconvolve", "oaconvolve",
                                 "convolve1d", "correlate1d"})
 
@@ -213,14 +214,17 @@ class _Checker:
         if isinstance(node, ast.Name):
             return set() if node.id in self.parameters else set(aliases.get(node.id, ()))
         if isinstance(node, ast.Attribute):
-            return {f"{base}.{node.attr}" for base in self._resolve(node.value, aliases)}
+            # Bounded depth: `fp = fp.buffer` would otherwise make fp stand for sys.stdin.buffer.buffer... for ever.
+            bases = [base for base in self._resolve(node.value, aliases) if base.count(".") < MAX_NAME_DEPTH]
+            self._tick(len(bases))
+            return {f"{base}.{node.attr}" for base in bases}
         if isinstance(node, ast.Subscript):
             key = _constant_string(node.slice)
             if key is None:
                 return set()
             if isinstance(node.value, ast.Attribute) and node.value.attr == "__dict__":
                 return {f"{base}.{key}" for base in self._resolve(node.value.value, aliases)}
-            if self._is_call_to(node.value, "vars") and node.value.args:
+            if self._is_call_to(node.value, "vars", aliases) and node.value.args:
                 return {f"{base}.{key}" for base in self._resolve(node.value.args[0], aliases)}
             return {key} if "sys.modules" in self._resolve(node.value, aliases) else set()
         if isinstance(node, ast.Call) and node.args:
@@ -305,6 +309,14 @@ def find_forbidden(source: str, function: str = "conv2d", max_steps: int = MAX_C
                                f"{MAX_SOURCE_BYTES // 1024} KB the check reads")]
     try:
         tree = ast.parse(source)
+    except (RecursionError, MemoryError):
+        return [Finding(0, "", "unchecked code: nested too deeply to check")]
+    return check_parsed(source, tree, function, max_steps)
+
+
+def check_parsed(source, tree, function="conv2d", max_steps=MAX_CHECK_STEPS):
+    """find_forbidden for a source already parsed into `tree` (ast.parse(source)): one parse, many entry points."""
+    try:
         return _Checker(source, tree, function, max_steps).run()
     except _TooMuchWork:
         return [Finding(0, "", f"unchecked code: checking it took more than {max_steps:,} steps")]

@@ -15,7 +15,7 @@ import unittest
 from autograder.cases import max_points, visibility
 from autograder.config import CONFIG
 from autograder.results import TestResult
-from autograder.sandbox import IsolationUnavailable, StudentError
+from autograder.sandbox import IsolationUnavailable, StudentError, identity
 
 ANSI_ESCAPE = re.compile(r"\x1b(?:\[[0-9;?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])")
 FRAME = re.compile(r'^  File "(?P<file>[^"]*)", line (?P<line>\d+), in (?P<function>.*)$')
@@ -94,7 +94,7 @@ def run_test(case_class, name, session):
         del function.__score__
     given = {}
     log = ""
-    started = time.monotonic()
+    started, cpu_started = time.monotonic(), identity.tree_cpu_seconds()
     try:
         if getattr(function, "__partial__", False):
             getattr(test, name)(set_score=lambda value: given.update(score=value))
@@ -120,6 +120,7 @@ def run_test(case_class, name, session):
     result.status = "passed" if failure is None and result.score >= max_score else "failed"
     result.output = strip_ansi("\n\n".join(test.feedback + ([failure] if failure else [])))
     result.seconds = round(time.monotonic() - started, 3)
+    result.cpu_seconds = round(identity.tree_cpu_seconds() - cpu_started, 3)
     return result, log
 
 

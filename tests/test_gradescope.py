@@ -1,6 +1,7 @@
 """The Gradescope autograder zip, end to end: the real zip, unzipped into a temporary Gradescope-like root, with
 source/run_autograder run as a real process (AUTOGRADER_ROOT points at the root; AUTOGRADER_PYTHON at this venv,
 because setup.sh itself, which installs system packages, is only syntax-checked here)."""
+import dataclasses
 import json
 import os
 import re
@@ -113,7 +114,9 @@ def test_the_zip_carries_the_chosen_config_and_entry_grades_with_it(tmp_path):
     with zipfile.ZipFile(tmp_path / "autograder.zip") as archive:
         assert archive.read("config.toml") == settings.read_bytes()
     assert entry.settings(settings).submissions_per_day == 3
-    assert entry.settings(tmp_path / "absent.toml") is CONFIG
+    defaults = entry.settings(tmp_path / "absent.toml")
+    assert defaults.sandbox.unseen_container_mb == entry.GRADESCOPE_MEMORY_MB == 768   # Gradescope's container
+    assert dataclasses.replace(defaults, sandbox=CONFIG.sandbox) == CONFIG
 
 
 def test_a_zip_built_with_a_config_grades_with_it_on_gradescope(gradescope_root, tmp_path):

@@ -12,9 +12,10 @@ from conftest import ROOT
 
 REQUIREMENTS = ROOT / "requirements"
 GRADING_LOCK = REQUIREMENTS / "grading-py310.txt"          # what setup.sh installs on Gradescope (Python 3.10)
-# the grading-only environment of tests/test_gradescope_runtime.py, on this machine's Python
-GRADING_LOCKS = {(3, 10): GRADING_LOCK, (3, 11): REQUIREMENTS / "grading-py311.txt"}
-DEV_LOCKS = {(3, 10): REQUIREMENTS / "dev-py310.txt", (3, 11): REQUIREMENTS / "dev-py311.txt"}
+PYTHONS = ((3, 10), (3, 11), (3, 12), (3, 13))            # the Makefile's LOCK_PYTHONS and preflight's SUPPORTED
+# the grading-only environment of tests/test_gradescope_runtime.py, on a Python of the machine
+GRADING_LOCKS = {version: REQUIREMENTS / ("grading-py%d%d.txt" % version) for version in PYTHONS}
+DEV_LOCKS = {version: REQUIREMENTS / ("dev-py%d%d.txt" % version) for version in PYTHONS}
 PIP_LOCK = REQUIREMENTS / "pip.txt"
 PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(\[[^\]]*\])?==([^\s;\\]+)")
 
@@ -127,3 +128,12 @@ def test_pip_itself_is_pinned_and_installed_first():
 def test_there_is_a_lock_for_the_python_running_the_tests():
     assert sys.version_info[:2] in DEV_LOCKS, (f"no development lock for Python {sys.version_info[0]}."
                                                f"{sys.version_info[1]}: add it to `make lock`")
+
+
+def test_the_makefile_and_the_preflight_name_the_same_pythons_as_the_locks():
+    from autograder.sandbox import preflight
+    assert preflight.SUPPORTED == PYTHONS
+    makefile = (ROOT / "Makefile").read_text()
+    assert "LOCK_PYTHONS := " + " ".join("%d.%d" % version for version in PYTHONS) in makefile
+    assert sorted(path.name for path in REQUIREMENTS.glob("*-py*.txt")) == sorted(
+        path.name for path in (*GRADING_LOCKS.values(), *DEV_LOCKS.values()))

@@ -114,6 +114,7 @@ def measure_speed(session, budget=None):
                 student_seconds.append(reply.seconds)
                 reference_seconds.append(reference_time)
     finally:
+        session.count_cpu(reference, "reference")
         reference.close()
     return Speed(student_seconds, reference_seconds)
 

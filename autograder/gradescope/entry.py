@@ -16,6 +16,7 @@ import os
 import signal
 import sys
 import traceback
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -152,9 +153,16 @@ def student_of(metadata):
                      for user in users if isinstance(user, dict))
 
 
+GRADESCOPE_MEMORY_MB = 768      # Gradescope's default container: its limit holds even where the grader cannot read it
+
+
 def settings(path=CONFIG_FILE):
-    """The grading's Config: the course's config.toml in the zip (package.py --config), else the defaults."""
-    return load(path) if Path(path).is_file() else CONFIG
+    """The grading's Config: the course's config.toml in the zip (package.py --config), else the defaults; a
+    container memory the grader cannot see is taken to be Gradescope's default unless the course says otherwise."""
+    config = load(path) if Path(path).is_file() else CONFIG
+    if not config.sandbox.unseen_container_mb:
+        config = replace(config, sandbox=replace(config.sandbox, unseen_container_mb=GRADESCOPE_MEMORY_MB))
+    return config
 
 
 def grade(root, config=CONFIG):

@@ -169,48 +169,180 @@ def grading_environment(version=None):
     return python
 
 
-def run_like_gradescope(autograder_zip, files, python, memory_mb=None, cpu_fraction=None, metadata=None):
-    """The zip laid out in a fresh root and its run_autograder run as Gradescope runs it: as root without
-    CAP_SYS_ADMIN (Docker's default capabilities: no namespaces), with `python` as the grading Python, inside a
-    container-like cgroup of `memory_mb` and `cpu_fraction` of a CPU when given (cgroup v1, as on this machine).
-    Returns (results.json, stdout, {"seconds", "peak_mb", "oom_kills"} of that cgroup or of the run)."""
+# Docker's default capabilities (what Gradescope's containers get): no CAP_SYS_ADMIN, so no namespaces, no mounts.
+DOCKER_CAPABILITIES = ("chown", "dac_override", "fowner", "fsetid", "kill", "setgid", "setuid", "setpcap",
+                       "net_bind_service", "net_raw", "sys_chroot", "mknod", "audit_write", "setfcap")
+CGROUP_ROOT = Path("/sys/fs/cgroup")
+
+
+class Container:
+    """A cgroup standing for a Gradescope container on this host (v2, or v1's memory and cpu controllers): a memory
+    limit, a CPU quota, and what the run used. `peak_unreclaimable_mb` (anonymous + shared memory, sampled every 50
+    ms) is what counts for headroom: page cache is reclaimed under the limit, not fatal."""
+
+    def __init__(self, memory_mb=None, cpu_fraction=None):
+        self.memory_mb, self.cpu_fraction = memory_mb, cpu_fraction
+        self.version = "v2" if (CGROUP_ROOT / "cgroup.controllers").exists() else "v1"
+        name = f"cnn-container-{os.getpid()}-{time.monotonic_ns()}"
+        self.folders = {}                                   # controller ("" on v2) -> the group's folder
+        self.peak_unreclaimable = 0
+        if self.version == "v2":
+            folder = CGROUP_ROOT / name
+            folder.mkdir()
+            self.folders[""] = folder
+            (CGROUP_ROOT / "cgroup.subtree_control").write_text("+memory +cpu +pids")
+            if memory_mb is not None:
+                (folder / "memory.max").write_text(str(memory_mb * MB))
+                _try_write(folder / "memory.swap.max", "0")
+            if cpu_fraction is not None:
+                (folder / "cpu.max").write_text(f"{int(100000 * cpu_fraction)} 100000")
+        else:
+            for controller in ("memory", "cpu"):
+                folder = CGROUP_ROOT / controller / name
+                folder.mkdir()
+                self.folders[controller] = folder
+            if memory_mb is not None:
+                (self.folders["memory"] / "memory.limit_in_bytes").write_text(str(memory_mb * MB))
+            if cpu_fraction is not None:
+                (self.folders["cpu"] / "cpu.cfs_period_us").write_text("100000")
+                (self.folders["cpu"] / "cpu.cfs_quota_us").write_text(str(int(100000 * cpu_fraction)))
+
+    @property
+    def memory_folder(self):
+        return self.folders["" if self.version == "v2" else "memory"]
+
+    def enter(self):
+        """In the child before exec: join the container's groups."""
+        for folder in self.folders.values():
+            (folder / "cgroup.procs").write_text(str(os.getpid()))
+
+    def sample(self):
+        """Note the unreclaimable memory now (memory.stat: v2 anon + shmem; v1 total_rss + total_shmem)."""
+        stat = _stat_fields(self.memory_folder / "memory.stat")
+        keys = ("anon", "shmem") if self.version == "v2" else ("total_rss", "total_shmem")
+        self.peak_unreclaimable = max(self.peak_unreclaimable, sum(stat.get(key, 0) for key in keys))
+
+    def stats(self):
+        folder = self.memory_folder
+        if self.version == "v2":
+            peak_file, events = folder / "memory.peak", _stat_fields(folder / "memory.events")
+        else:
+            peak_file, events = folder / "memory.max_usage_in_bytes", _stat_fields(folder / "memory.oom_control")
+        peak = _try_read(peak_file)
+        return {"peak_mb": int(peak) / MB if peak.isdigit() else None, "oom_kills": events.get("oom_kill", 0),
+                "peak_unreclaimable_mb": self.peak_unreclaimable / MB}
+
+    def remove(self):
+        for folder in self.folders.values():      # deepest first: the sandboxes' own groups nest inside
+            subprocess.run(["find", str(folder), "-depth", "-type", "d", "-exec", "rmdir", "{}", ";"], check=False)
+
+    def view_commands(self, view):
+        """Shell commands that, inside a fresh mount namespace, show the grader the cgroup filesystem as Docker
+        does: "read-only" (its own group at the root, read-only: the limit readable, no sandbox group creatable),
+        or "hidden" (nothing: the limit cannot be seen)."""
+        if view == "hidden":
+            return [f"mount -t tmpfs -o ro,size=4k none {CGROUP_ROOT}"]
+        pairs = [(self.folders[""], CGROUP_ROOT)] if self.version == "v2" else \
+            [(folder, CGROUP_ROOT / controller) for controller, folder in self.folders.items()]
+        commands = []
+        for source, target in pairs:
+            commands += [f"mount --bind {source} {target}", f"mount -o remount,bind,ro {target}"]
+        if self.version == "v1":      # the other controllers and the folder holding them: read-only too
+            others = [path for path in CGROUP_ROOT.iterdir() if os.path.ismount(path) and path.name not in self.folders]
+            commands += [f"mount -o remount,bind,ro {path}" for path in [*others, CGROUP_ROOT]]
+        return commands
+
+
+def evict_from_page_cache(*folders):
+    """A cold start for what a grading reads: every file under `folders` dropped from the page cache
+    (posix_fadvise DONTNEED), never the whole machine's cache. Returns the number of files."""
+    count = 0
+    for folder in folders:
+        for path in Path(folder).rglob("*"):
+            try:
+                if path.is_symlink() or not path.is_file():
+                    continue
+                descriptor = os.open(path, os.O_RDONLY)
+            except OSError:
+                continue
+            try:
+                os.posix_fadvise(descriptor, 0, 0, os.POSIX_FADV_DONTNEED)
+                count += 1
+            finally:
+                os.close(descriptor)
+    return count
+
+
+def run_like_gradescope(autograder_zip, files, python, memory_mb=None, cpu_fraction=None, metadata=None,
+                        cgroup_view="read-only", cold=False):
+    """The zip laid out in a fresh root and its run_autograder run as Gradescope runs it: as root with Docker's
+    default capabilities (no CAP_SYS_ADMIN: no namespaces), `python` as the grading Python, in a container cgroup
+    of `memory_mb` and `cpu_fraction` of a CPU when given (v1 or v2), whose cgroup filesystem the grader sees as
+    Docker shows it (cgroup_view "read-only", or "hidden": the limit not visible). cold: the grading's files
+    (the environment, the base Python, the zip) are evicted from the page cache first.
+    Returns (results.json, stdout, {"seconds", "peak_mb", "peak_unreclaimable_mb", "oom_kills"})."""
     root = Path(tempfile.mkdtemp(prefix="gradescope-run-"))
     os.chmod(root, 0o755)
-    groups = []
+    container = Container(memory_mb, cpu_fraction) if (memory_mb or cpu_fraction) else None
     try:
         lay_out(root, autograder_zip, files, metadata or {"id": 1, "created_at": "2026-11-01T12:00:00-05:00",
                                                           "previous_submissions": [], "users": []})
-        if memory_mb is not None:
-            groups.append(_container_group("memory", {"memory.limit_in_bytes": memory_mb * 1024 * 1024}))
-        if cpu_fraction is not None:
-            groups.append(_container_group("cpu", {"cpu.cfs_period_us": 100000,
-                                                   "cpu.cfs_quota_us": int(100000 * cpu_fraction)}))
-
-        def enter():
-            for group in groups:
-                (group / "cgroup.procs").write_text(str(os.getpid()))
+        if cold:
+            environment = Path(python).parent.parent
+            base = Path(subprocess.run([str(python), "-c", "import sys; print(sys.base_prefix)"],
+                                       capture_output=True, text=True, check=True).stdout.strip())
+            evict_from_page_cache(environment, base / "lib", root / "source")
+        capabilities = ",".join(["-all", *(f"+{name}" for name in DOCKER_CAPABILITIES)])
+        run = f"exec setpriv --bounding-set {capabilities} {root / 'source' / 'run_autograder'}"
+        view = container.view_commands(cgroup_view) if container else []
+        command = ["unshare", "--mount", "--propagation", "private", "sh", "-ec", "; ".join([*view, run])]
         env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "AUTOGRADER_ROOT": str(root),
                "AUTOGRADER_PYTHON": str(python)}
         started = time.monotonic()
-        completed = subprocess.run(["setpriv", "--bounding-set", "-sys_admin", str(root / "source" / "run_autograder")],
-                                   env=env, capture_output=True, text=True, timeout=900, preexec_fn=enter)
-        stats = {"seconds": time.monotonic() - started, "peak_mb": None, "oom_kills": None}
-        for group in groups:
-            if group.parent.name == "memory":
-                stats["peak_mb"] = int((group / "memory.max_usage_in_bytes").read_text()) / 2 ** 20
-                control = dict(line.split() for line in (group / "memory.oom_control").read_text().splitlines())
-                stats["oom_kills"] = int(control.get("oom_kill", 0))
-        return json.loads((root / "results" / "results.json").read_text()), completed.stdout, stats
+        with tempfile.TemporaryFile() as output:
+            process = subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT,
+                                       preexec_fn=container.enter if container else None)
+            try:
+                while process.poll() is None and time.monotonic() - started < 900:
+                    if container:
+                        container.sample()
+                    time.sleep(SAMPLE_SECONDS)
+            finally:
+                if process.poll() is None:
+                    process.kill()
+                process.wait()
+            output.seek(0)
+            stdout = output.read().decode(errors="replace")
+        stats = {"seconds": time.monotonic() - started, "peak_mb": None, "peak_unreclaimable_mb": None,
+                 "oom_kills": None, **(container.stats() if container else {})}
+        results_file = root / "results" / "results.json"
+        if not results_file.is_file():
+            raise RuntimeError(f"run_autograder wrote no results.json:\n{stdout[-3000:]}")
+        return json.loads(results_file.read_text()), stdout, stats
     finally:
         shutil.rmtree(root, ignore_errors=True)
-        for group in groups:         # deepest first: the sandboxes' own groups nest inside
-            subprocess.run(["find", str(group), "-depth", "-type", "d", "-exec", "rmdir", "{}", ";"], check=False)
+        if container:
+            container.remove()
 
 
-def _container_group(controller, settings):
-    """A fresh cgroup v1 group of `controller` standing for a container; OSError where none can be made."""
-    group = Path("/sys/fs/cgroup") / controller / f"cnn-container-{os.getpid()}-{time.monotonic_ns()}"
-    group.mkdir()
-    for name, value in settings.items():
-        (group / name).write_text(str(value))
-    return group
+def _stat_fields(path):
+    fields = {}
+    for line in _try_read(path).splitlines():
+        key, _, value = line.partition(" ")
+        if value.strip().isdigit():
+            fields[key] = int(value)
+    return fields
+
+
+def _try_read(path):
+    try:
+        return Path(path).read_text().strip()
+    except OSError:
+        return ""
+
+
+def _try_write(path, text):
+    try:
+        Path(path).write_text(text)
+    except OSError:
+        pass

@@ -20,6 +20,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, List, Optional
@@ -29,7 +30,7 @@ import numpy as np
 from autograder.config import CONFIG, SandboxLimits
 from autograder.paths import ROOT
 from autograder.reference import SINGLE_THREAD_ENVIRONMENT
-from autograder.sandbox import protocol
+from autograder.sandbox import identity, protocol
 from autograder.sandbox.isolation import UNSAFE_BANNER, IsolationUnavailable, Sandbox  # noqa: F401 (re-exported)
 
 WORKER_SOURCE = Path(__file__).with_name("worker.py")
@@ -86,6 +87,11 @@ class Worker:
         self.limits = limits
         self.modules = tuple(modules)
         self.restarts = 0
+        # CPU seconds of the worker, measured from the grader's side: "start" (the interpreter and the student's
+        # imports) and one entry per request op ("call", "model", ...). Processes the student starts are counted
+        # in the grading's total (identity.tree_cpu_seconds), not here.
+        self.cpu_seconds = Counter()
+        self._cpu_pids = ()
         self._process = None
         self._reader = None
         self._request_fd = self._reply_fd = None
@@ -231,6 +237,8 @@ class Worker:
             kind = "memory" if error.kind == "memory" else "import"      # memory keeps its own name and flag
             self._import_failure = StudentError(kind, f"{error.message} while importing your modules")
             raise StudentError(kind, self._import_failure.message) from None
+        self._cpu_pids = tuple(identity.tree(self._process.pid))   # the sandbox's first process and the worker
+        self.cpu_seconds["start"] += self._worker_cpu()
         if not reply.get("ok"):
             module = reply.get("module") if reply.get("module") in self.modules else None
             self._import_failure = StudentError("import", str(reply.get("message")), module)
@@ -251,11 +259,13 @@ class Worker:
         self._next_id += 1
         header = dict(header, id=self._next_id)
         message = protocol.encode_message(header, arrays)
+        cpu_before = self._worker_cpu()
         started = time.perf_counter()
         deadline = time.monotonic() + timeout
         self._write(message, deadline, timeout)
         reply, reply_arrays = self._receive(deadline, timeout)
         seconds = time.perf_counter() - started
+        self.cpu_seconds[str(header.get("op"))] += max(0.0, self._worker_cpu() - cpu_before)
         if reply.get("id") != self._next_id:
             self._fail("protocol", "the worker answered out of turn")
         self._check_output_size()
@@ -339,10 +349,14 @@ class Worker:
         raise StudentError(kind, message)
 
     # -- stopping ------------------------------------------------------------------------------------------------
+    def _worker_cpu(self):
+        return sum(identity.process_cpu_seconds(pid) for pid in self._cpu_pids) if self._process is not None else 0.0
+
     def _stop(self):
         """Kill the worker and everything of its sandbox: its session, its cgroup, its uid (and with them its PID
         namespace)."""
         process, self._process = self._process, None
+        self._cpu_pids = ()
         for fd in (self._request_fd, self._reply_fd):
             if fd is not None:
                 os.close(fd)

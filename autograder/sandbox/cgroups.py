@@ -139,11 +139,13 @@ def own_cgroup_v2():
     return "/"
 
 
-def container_memory_bytes():
-    """The memory this grader and its sandboxes may use together: the tightest cgroup limit above us (v2
-    memory.max, v1 memory.limit_in_bytes), else the machine's physical memory."""
+def container_memory(unseen_mb=0):
+    """(bytes, where that came from) of the memory this grader and its sandboxes may use together: the tightest
+    cgroup limit above us (v2 memory.max, v1 memory.limit_in_bytes) -> "cgroup"; where none is visible, unseen_mb
+    when given -> "assumed" (Gradescope's container: killed at its limit though the grader cannot read it), else
+    the machine's physical memory -> "machine"."""
     physical = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    limits = [physical]
+    limits = []
     if Path("/sys/fs/cgroup/cgroup.controllers").exists():
         base, name, path = Path("/sys/fs/cgroup"), "memory.max", own_cgroup_v2()
     else:
@@ -159,7 +161,12 @@ def container_memory_bytes():
         if folder == base or base not in folder.parents:
             break
         folder = folder.parent
-    return min(limits)
+    limits = [limit for limit in limits if limit < physical]
+    if limits:
+        return min(limits), "cgroup"
+    if unseen_mb:
+        return min(unseen_mb * MB, physical), "assumed"
+    return physical, "machine"
 
 
 def read(path):

@@ -8,6 +8,7 @@ import errno
 import fcntl
 import os
 import pwd
+import resource
 import secrets
 import signal
 import stat
@@ -19,6 +20,7 @@ UID_BASE = 64000                 # sandbox uids: UID_BASE .. UID_BASE + SLOTS - 
 SLOTS = 64
 STATE_DIR = Path("/run/cnn-autograder")        # root-only: slot locks and the sandboxes' folders
 SHARED_TEMP = ("/tmp", "/var/tmp", "/dev/shm", "/run/lock")     # the folders anyone may write
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 class IsolationUnavailable(RuntimeError):
@@ -182,6 +184,27 @@ def unreclaimable_bytes(pid):
     except (OSError, ValueError, IndexError):
         return 0
     return total
+
+
+def process_cpu_seconds(pid):
+    """CPU seconds of a live process and of its children it has waited for (utime + stime + cutime + cstime);
+    0 when it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as file:
+            fields = file.read().rsplit(")", 1)[1].split()
+        return sum(int(value) for value in fields[11:15]) / CLOCK_TICKS
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
+def tree_cpu_seconds():
+    """CPU seconds this process and everything it started have used so far, counted from the grader's side:
+    itself and its reaped children (getrusage), plus every live descendant (a sandboxed worker and what it
+    started, from /proc). A live process's reaped children are in its own count, so nothing is counted twice."""
+    own = sum(usage.ru_utime + usage.ru_stime for usage in (resource.getrusage(resource.RUSAGE_SELF),
+                                                              resource.getrusage(resource.RUSAGE_CHILDREN)))
+    me = os.getpid()
+    return own + sum(process_cpu_seconds(pid) for pid in tree(me) if pid != me)
 
 
 def tree(pid):

@@ -36,7 +36,9 @@ from autograder.sandbox.identity import IsolationUnavailable, leftovers  # noqa:
 from autograder.sandbox.view import LIBRARY_GID, restrict_libraries  # noqa: F401 (setup.sh runs these)
 
 MB = 1024 * 1024
-GRADER_RESERVE_MB = 160         # the grader's share of a container (its peak is ~50 MB resident) plus headroom
+# The grader's share of a container: ~70 MB it cannot give back at its peak, and 100+ MB of headroom in Gradescope's
+# 768 MB (memory_hog's container peaked at 680 MB of anonymous and shared memory with 160).
+GRADER_RESERVE_MB = 200
 UNSAFE_VARIABLE = "AUTOGRADER_UNSAFE_NO_SANDBOX"   # set by `grade --unsafe-no-sandbox` for a trusted single user
 UNSAFE_BANNER = ("UNSAFE: graded without a sandbox (--unsafe-no-sandbox): the student's code ran as the grader's "
                  "own user and could read and change anything the grader can.")
@@ -74,7 +76,8 @@ class Sandbox:
     def memory_limit_mb(cls, limits):
         """The sandbox's memory limit: the configured one, or less where the container leaves less after the
         grader's own share (GRADER_RESERVE_MB)."""
-        return int(min(limits.memory_mb, cgroups.container_memory_bytes() // MB - GRADER_RESERVE_MB))
+        container, _ = cgroups.container_memory(limits.unseen_container_mb)
+        return int(min(limits.memory_mb, container // MB - GRADER_RESERVE_MB))
 
     @classmethod
     def open(cls, limits, hide=(), grader_folders=(), deny=()):
@@ -153,6 +156,12 @@ class Sandbox:
         }
         if self.cgroup is None:
             self.report["cgroup_note"] = "no writable cgroup: memory is limited by rlimits and a poll"
+        container, source = cgroups.container_memory(self.limits.unseen_container_mb)
+        self.report["container_memory_mb"] = container // MB
+        if source == "assumed":
+            self.report["container_memory_note"] = (
+                f"the container's memory limit is not visible here; assumed {container // MB} MB "
+                "(sandbox.unseen_container_mb)")
 
     def _make_folders(self, owner):
         """root (0711: traversable, not listable) / runtime (root, read-only) + scratch (the sandbox uid's)."""
