@@ -11,7 +11,6 @@
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -140,18 +139,13 @@ def bench_model(epochs):
           f"peak resident memory {data['peak_mb']:.0f} MB")
 
 
-def measured(command):
-    """Run a command of ours; (seconds, peak MB resident, peak MB anonymous) of its whole process tree."""
-    seconds, peak, anonymous, output = run_measured(command, cwd=ROOT)
+def measured(command, env=None):
+    """Run a command of ours; (seconds, peak MB resident, peak MB anonymous, CPU seconds) of its whole process
+    tree, sampled from outside (measure.run_measured)."""
+    seconds, peak, anonymous, cpu, output = run_measured(command, env=env, cwd=ROOT)
     if "Traceback" in output:
         raise RuntimeError(f"{command} failed:\n{output}")
-    return seconds, peak / MB, anonymous / MB
-
-
-def children_cpu_seconds():
-    """CPU seconds of this process's finished children (each counts its own finished children: whole trees)."""
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
+    return seconds, peak / MB, anonymous / MB, cpu
 
 
 def grading_floor_cpu_seconds(epochs):
@@ -160,19 +154,14 @@ def grading_floor_cpu_seconds(epochs):
     is_testing=True)."""
     from autograder.reference import TIMING_ENVIRONMENT
     environment = dict(os.environ, TF_ENABLE_ONEDNN_OPTS="0", **TIMING_ENVIRONMENT)
-    before = children_cpu_seconds()
-    subprocess.run([PYTHON, "-c", MODEL_SCRIPT, str(ROOT / "solution"), str(epochs)], capture_output=True,
-                   check=True, env=environment)
-    return children_cpu_seconds() - before
+    return measured([PYTHON, "-c", MODEL_SCRIPT, str(ROOT / "solution"), str(epochs)], env=environment)[3]
 
 
 def bench_grading():
     from autograder.config import CONFIG
     with tempfile.TemporaryDirectory() as out:
-        cpu_before = children_cpu_seconds()
-        seconds, peak, anonymous = measured([PYTHON, "-m", "autograder", "grade", str(ROOT / "solution"),
-                                             "--out", out])
-        grading_cpu = children_cpu_seconds() - cpu_before
+        seconds, peak, anonymous, grading_cpu = measured([PYTHON, "-m", "autograder", "grade",
+                                                          str(ROOT / "solution"), "--out", out])
         result = json.loads((Path(out) / "solution" / "grader.json").read_text())
     floor = grading_floor_cpu_seconds(CONFIG.model.epochs)
     print(f"\n3. Grading the solution end to end (one process start included): {seconds:.1f} s wall, "
@@ -238,7 +227,7 @@ def bench_batch():
     times = {}
     for jobs in (1, 2):
         with tempfile.TemporaryDirectory() as out:
-            times[jobs], peak, _ = measured([PYTHON, "-m", "autograder", "grade", str(examples), "--out", out,
+            times[jobs], peak, _, _ = measured([PYTHON, "-m", "autograder", "grade", str(examples), "--out", out,
                                              "--jobs", str(jobs)])
         print(f"   --jobs {jobs}: {times[jobs]:.1f} s wall, peak memory {peak:.0f} MB")
     print(f"   speed-up with 2 jobs: {times[1] / times[2]:.2f}x (goal >= 1.7x on 2 cores)")

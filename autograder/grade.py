@@ -59,7 +59,8 @@ class GradingSession:
         self.flags = set()
         self.diagnoses = Counter()
         self.runtime_forbidden = set()
-        self.static_forbidden = self._static_check()
+        self._static_findings = None   # the static check's, made on first use (part 2.1): see static_findings
+        self.static_check_fault = ""   # its traceback, if the check itself failed (a grader fault, never a 0)
         self.stopped = ""            # set when the part must not call student code again (after a timeout or a
                                      # memory kill); the next part starts over with a fresh worker
         self.public_output = ""      # the student's prints up to the end of the public cases
@@ -82,12 +83,20 @@ class GradingSession:
                 return argument
         return forms.canonical_arguments(pair, self.config.canonical_strides)
 
-    def _static_check(self):
-        try:
-            findings = rules.find_forbidden((self.staged.directory / "convolution.py").read_text())
-        except SyntaxError:
-            return []            # the import fails in the worker and says so, with the line
-        return [f"`{f.api}` (line {f.line})" for f in findings]
+    def static_findings(self):
+        """The static check's library convolutions in conv2d ("`api` (line n)"), made once. Should the check itself
+        fail on some style of code, that is the grader's fault: it counts as finding nothing, and part 2.1 reports
+        the fault (static_check_fault) while every other part is graded as usual."""
+        if self._static_findings is None:
+            try:
+                findings = rules.find_forbidden((self.staged.directory / "convolution.py").read_text())
+                self._static_findings = [f"`{f.api}` (line {f.line})" for f in findings]
+            except SyntaxError:
+                self._static_findings = []     # the import fails in the worker and says so, with the line
+            except Exception:
+                self._static_findings = []
+                self.static_check_fault = traceback.format_exc()
+        return self._static_findings
 
     # -- the worker -------------------------------------------------------------------------------------------
     def worker(self, modules=("convolution",)):
@@ -242,7 +251,7 @@ class GradingSession:
         return result
 
     def forbidden_apis(self):
-        return sorted(set(self.static_forbidden) | self.runtime_forbidden)
+        return sorted(set(self.static_findings()) | self.runtime_forbidden)
 
     def note_diagnosis(self, name):
         self.diagnoses[name] += 1

@@ -158,7 +158,7 @@ def test_solution_gets_full_marks_through_run_autograder(autograder_zip, gradesc
     files = [SOLUTION / "convolution.py", SOLUTION / "assignment.py"]
     lay_out(gradescope_root, autograder_zip, files, METADATA)
     env = dict(os.environ, AUTOGRADER_ROOT=str(gradescope_root), AUTOGRADER_PYTHON=sys.executable)
-    seconds, peak, peak_anonymous, stdout = run_measured([str(gradescope_root / "source" / "run_autograder")], env)
+    seconds, peak, peak_anonymous, _, stdout = run_measured([str(gradescope_root / "source" / "run_autograder")], env)
     results = json.loads((gradescope_root / "results" / "results.json").read_text())
     jsonschema.validate(results, SCHEMA)
     print(f"\nsolution via run_autograder: {seconds:.1f} s wall, peak {peak / MB:.0f} MB resident "

@@ -68,3 +68,35 @@ def test_missing_convolution_file_is_a_clear_error_with_full_point_total(tmp_pat
     assert result.status == "error"
     assert "convolution.py" in written["output"]
     assert written["score"] == 0 and sum(t["max_score"] for t in written["tests"]) == sum(vars(POINTS).values())
+
+
+def test_a_static_check_that_fails_costs_only_its_own_part_and_is_reported_to_the_instructor(tmp_path, monkeypatch):
+    """A grader fault in the static check (it once crashed on `cfg["stride"]`) is never a 0 for the submission."""
+    import shutil
+    from autograder import rules
+    from autograder.runner import GRADER_FAULT
+
+    def broken_check(source, function="conv2d", max_steps=0):
+        raise AttributeError("'_Checker' object has no attribute 'aliases'")
+    monkeypatch.setattr(rules, "find_forbidden", broken_check)
+    shutil.copy(SOLUTION / "convolution.py", tmp_path / "convolution.py")
+    result = grade_submission(tmp_path)
+    got = scores(result)
+    assert result.status == "graded" and "forbidden-api" not in result.flags
+    assert output_of(result, "2.1") == GRADER_FAULT
+    assert (got["2.2"], got["2.3"], got["2.4"]) == (POINTS.conv2d_shapes, POINTS.conv2d_values, POINTS.conv2d_hidden)
+    assert "the static check failed" in result.instructor_log and "no attribute 'aliases'" in result.instructor_log
+    assert "aliases" not in result.output and "Traceback" not in json.dumps(report.to_gradescope(result))
+
+
+def test_the_grading_records_its_cpu_by_test_and_by_worker(tmp_path):
+    import shutil
+    shutil.copy(SOLUTION / "convolution.py", tmp_path / "convolution.py")
+    result = grade_submission(tmp_path)
+    cpu = result.cpu_seconds
+    assert set(cpu["tests"]) == {test.number for test in result.tests}
+    assert cpu["workers"]["NumPy-only worker: start"] > 0 and cpu["workers"]["NumPy-only worker: call"] > 0
+    assert cpu["workers"]["reference worker: call"] > 0             # the performance part's other side
+    # the total covers every process: at least what its parts measured, and the grading's own work besides
+    assert cpu["total"] >= sum(cpu["tests"].values()) * 0.95 > 0
+    assert cpu["tests"]["3.1"] >= cpu["workers"]["reference worker: call"]

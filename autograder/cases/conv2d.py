@@ -126,6 +126,9 @@ class PublicConvolution(ConvScoring):
     @number("2.1")
     def test_rules(self):
         """conv2d rule: no library convolution"""
+        self.session.static_findings()
+        if self.session.static_check_fault:    # the runner reports a grader fault for this part alone
+            raise RuntimeError(f"the static check failed:\n{self.session.static_check_fault}")
         self.assert_no_library_convolution()
         self.say("No library convolution found in conv2d.")
 

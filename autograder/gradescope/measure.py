@@ -24,6 +24,7 @@ from autograder.paths import ROOT as REPO
 
 SAMPLE_SECONDS = 0.05
 PAGE = os.sysconf("SC_PAGE_SIZE")
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 MB = 1024 * 1024
 
 
@@ -45,18 +46,21 @@ def lay_out(root, autograder_zip, submission_files, metadata):
     return root
 
 
-def tree_memory_bytes(root_pid):
-    """(resident, anonymous resident) bytes of root_pid and all its descendants, from one scan of /proc.
+def tree_usage(root_pid):
+    """(resident, anonymous resident) bytes of root_pid and all its descendants, from one scan of /proc, and
+    {pid: CPU seconds of that process alone (utime + stime)} of them.
 
     Anonymous memory (heap, arrays, TensorFlow's allocations) cannot be dropped under memory pressure; the rest of
     the resident memory is mapped files (shared libraries) the kernel can reclaim and re-read."""
-    parents, usage = {}, {}
+    parents, usage, cpu = {}, {}, {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
             with open(f"/proc/{entry}/stat") as stat:
-                parents[int(entry)] = int(stat.read().rsplit(")", 1)[1].split()[1])
+                fields = stat.read().rsplit(")", 1)[1].split()
+            parents[int(entry)] = int(fields[1])
+            cpu[int(entry)] = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
             with open(f"/proc/{entry}/status") as status:
                 fields = dict(line.split(":", 1) for line in status if ":" in line)
             usage[int(entry)] = tuple(int(fields.get(key, "0 kB").split()[0]) * 1024 for key in ("VmRSS", "RssAnon"))
@@ -68,24 +72,29 @@ def tree_memory_bytes(root_pid):
         children = [pid for pid, ppid in parents.items() if ppid == parent and pid not in tree]
         tree.update(children)
         frontier.extend(children)
-    return (sum(usage.get(pid, (0, 0))[0] for pid in tree), sum(usage.get(pid, (0, 0))[1] for pid in tree))
+    return (sum(usage.get(pid, (0, 0))[0] for pid in tree), sum(usage.get(pid, (0, 0))[1] for pid in tree),
+            {pid: cpu[pid] for pid in tree if pid in cpu})
 
 
 def run_measured(command, env=None, cwd=None):
-    """Run `command` to its end, sampling its tree's memory every 50 ms.
+    """Run `command` to its end, sampling its tree's memory and CPU every 50 ms, from outside.
 
-    Returns (wall seconds, peak resident bytes, peak anonymous bytes, stdout and stderr)."""
+    Returns (wall seconds, peak resident bytes, peak anonymous bytes, CPU seconds, stdout and stderr). The CPU is
+    every process's own last sample, summed over every process seen (what one lived after its last sample, at
+    most 50 ms each, is missed): killed sandboxes count, though no one waits for them."""
     started = time.monotonic()
     with tempfile.TemporaryFile() as output:
         process = subprocess.Popen(command, env=env, cwd=cwd, stdout=output, stderr=subprocess.STDOUT)
         peak = peak_anonymous = 0
+        cpu_seen = {}
         while process.poll() is None:
-            resident, anonymous = tree_memory_bytes(process.pid)
+            resident, anonymous, cpu = tree_usage(process.pid)
             peak, peak_anonymous = max(peak, resident), max(peak_anonymous, anonymous)
+            cpu_seen.update(cpu)
             time.sleep(SAMPLE_SECONDS)
         seconds = time.monotonic() - started
         output.seek(0)
-        return seconds, peak, peak_anonymous, output.read().decode(errors="replace")
+        return seconds, peak, peak_anonymous, sum(cpu_seen.values()), output.read().decode(errors="replace")
 
 
 def measure(autograder_zip, submission_files, cpus=None, python=sys.executable):
@@ -99,7 +108,7 @@ def measure(autograder_zip, submission_files, cpus=None, python=sys.executable):
         if cpus is not None:
             command = ["taskset", "-c", str(cpus)] + command
         env = dict(os.environ, AUTOGRADER_ROOT=str(root), AUTOGRADER_PYTHON=python)
-        seconds, peak, peak_anonymous, _ = run_measured(command, env)
+        seconds, peak, peak_anonymous, _, _ = run_measured(command, env)
         results = json.loads((root / "results" / "results.json").read_text())
         return seconds, peak, peak_anonymous, results
     finally:

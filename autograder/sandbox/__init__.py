@@ -363,6 +363,7 @@ class Worker:
         self._request_fd = self._reply_fd = None
         if process is None:
             return
+        identity.retire(process.pid)
         try:
             os.killpg(process.pid, signal.SIGKILL)
         except OSError:

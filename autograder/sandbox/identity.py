@@ -197,14 +197,25 @@ def process_cpu_seconds(pid):
         return 0.0
 
 
+_KILLED_CPU_SECONDS = [0.0]       # of processes killed without being waited for by this process (retire)
+
+
 def tree_cpu_seconds():
     """CPU seconds this process and everything it started have used so far, counted from the grader's side:
-    itself and its reaped children (getrusage), plus every live descendant (a sandboxed worker and what it
-    started, from /proc). A live process's reaped children are in its own count, so nothing is counted twice."""
+    itself and its reaped children (getrusage), every live descendant (a sandboxed worker and what it started,
+    from /proc), and what retire() kept of killed sandboxes. A live process's reaped children are in its own
+    count, so nothing is counted twice."""
     own = sum(usage.ru_utime + usage.ru_stime for usage in (resource.getrusage(resource.RUSAGE_SELF),
                                                               resource.getrusage(resource.RUSAGE_CHILDREN)))
     me = os.getpid()
-    return own + sum(process_cpu_seconds(pid) for pid in tree(me) if pid != me)
+    return own + _KILLED_CPU_SECONDS[0] + sum(process_cpu_seconds(pid) for pid in tree(me) if pid != me)
+
+
+def retire(child):
+    """Just before a sandbox started as `child` (which this process will wait for) is killed: keep the CPU of its
+    descendants, which die unwaited-for (a PID namespace's processes, the student's) and would vanish from
+    getrusage."""
+    _KILLED_CPU_SECONDS[0] += sum(process_cpu_seconds(pid) for pid in tree(child) if pid != child)
 
 
 def tree(pid):
