@@ -160,7 +160,7 @@ class Sandbox:
         self.report["container_memory_mb"] = container // MB
         if source == "assumed":
             self.report["container_memory_note"] = (
-                f"the container's memory limit is not visible here; assumed {container // MB} MB "
+                f"no memory limit of the container is visible here; assumed {container // MB} MB "
                 "(sandbox.unseen_container_mb)")
 
     def _make_folders(self, owner):
