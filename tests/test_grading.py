@@ -100,3 +100,15 @@ def test_the_grading_records_its_cpu_by_test_and_by_worker(tmp_path):
     # the total covers every process: at least what its parts measured, and the grading's own work besides
     assert cpu["total"] >= sum(cpu["tests"].values()) * 0.95 > 0
     assert cpu["tests"]["3.1"] >= cpu["workers"]["reference worker: call"]
+
+
+def test_a_pure_numpy_conv2d_that_imports_tensorflow_sees_no_grader_internals(tmp_path):
+    """Course files import TensorFlow at the top beside a NumPy conv2d: the NumPy-only worker gives them a stand-in,
+    and nothing of the grader's (its trap, its paths) appears in what the student is shown."""
+    (tmp_path / "convolution.py").write_text("import tensorflow as tf\n" + (SOLUTION / "convolution.py").read_text())
+    result = grade_submission(tmp_path)
+    got = scores(result)
+    assert (got["2.2"], got["2.3"], got["2.4"]) == (POINTS.conv2d_shapes, POINTS.conv2d_values, POINTS.conv2d_hidden)
+    shown = json.dumps(report.student_safe(report.to_gradescope(result)))
+    for internal in ("[sandbox]", "trap.py", "could not watch", "/run/cnn-autograder", "worker.py"):
+        assert internal not in shown, internal

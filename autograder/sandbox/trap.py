@@ -121,7 +121,7 @@ class ArmOnImport:
             load(module)
             try:
                 arm(module)
-            except Exception as error:      # a library version we do not know: grade without this part of the trap
-                print(f"[sandbox] could not watch {fullname}: {error}", file=sys.__stderr__)
+            except Exception:   # a stand-in, or a library version we do not know: grade without this part of the trap
+                pass            # (never a word in the student's output: it is theirs, and this is the grader's)
         loader.exec_module = exec_module    # loaders are per module: this touches only this import
         return spec
