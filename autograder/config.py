@@ -64,6 +64,11 @@ class ModelCheck:
     zero_credit_accuracy: float = 0.50
     # is_testing=True must predict the same class as the tf.nn.conv2d path on at least this fraction of images.
     own_conv_agreement: float = 0.99
+    # The names the model part calls in assignment.py: a course whose handout names them otherwise (the Brown course's
+    # class is `Model`) sets them here. The class is built as Class(num_classes); train(model, inputs, labels) runs
+    # one epoch.
+    class_name: str = "CNN"
+    train_function: str = "train"
 
 
 @dataclass(frozen=True)
@@ -161,6 +166,8 @@ CHECKS = {
     "performance.call_timeout_s": _positive,
     "model.epochs": _positive, "model.train_timeout_s": _positive, "model.full_credit_accuracy": _fraction,
     "model.zero_credit_accuracy": _fraction, "model.own_conv_agreement": _fraction,
+    "model.class_name": lambda value: value.isidentifier() or "must be a Python name",
+    "model.train_function": lambda value: value.isidentifier() or "must be a Python name",
     **{f"sandbox.{name}": _positive for name in SandboxLimits.__dataclass_fields__},
     "hidden_visibility": _one_of(*VISIBILITIES), "canonical_strides": _one_of(*STRIDE_FORMS),
     "submissions_per_day": _non_negative,

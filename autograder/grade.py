@@ -242,7 +242,7 @@ class GradingSession:
             result = self.worker(("convolution", "assignment")).run_model(
                 num_classes=self.num_classes, epochs=check.epochs, train_inputs=data["train_inputs"],
                 train_labels=data["train_labels"], test_inputs=data["test_inputs"], seed=check.seed,
-                timeout=check.train_timeout_s)
+                timeout=check.train_timeout_s, class_name=check.class_name, train_function=check.train_function)
         except StudentError as error:
             self.record(error)
             return error

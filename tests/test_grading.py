@@ -112,3 +112,21 @@ def test_a_pure_numpy_conv2d_that_imports_tensorflow_sees_no_grader_internals(tm
     shown = json.dumps(report.student_safe(report.to_gradescope(result)))
     for internal in ("[sandbox]", "trap.py", "could not watch", "/run/cnn-autograder", "worker.py"):
         assert internal not in shown, internal
+
+
+def test_a_course_names_its_model_class_and_training_function(tmp_path):
+    """The Brown course's class is `Model`; a course sets the names the model part calls (model.class_name,
+    model.train_function) and such files are graded like any other."""
+    import dataclasses
+    import shutil
+    source = (SOLUTION / "assignment.py").read_text()
+    assert "class CNN(" in source and "def train(" in source
+    renamed = source.replace("class CNN(", "class Model(").replace("CNN(num_classes)", "Model(num_classes)")
+    renamed = renamed.replace("def train(", "def train_epoch(").replace("= train(model", "= train_epoch(model")
+    (tmp_path / "assignment.py").write_text(renamed)
+    shutil.copy(SOLUTION / "convolution.py", tmp_path / "convolution.py")
+    course = dataclasses.replace(CONFIG, model=dataclasses.replace(CONFIG.model, class_name="Model",
+                                                                 train_function="train_epoch"))
+    got = scores(grade_submission(tmp_path, config=course))
+    assert (got["4.1"], got["4.2"]) == (POINTS.model_accuracy, POINTS.model_own_conv)
+    assert scores(grade_submission(tmp_path))["4.1"] == 0       # the default names are not there

@@ -166,8 +166,10 @@ class Worker:
         return protocol.decode_value(reply["value"], arrays)
 
     def run_model(self, num_classes, epochs, train_inputs, train_labels, test_inputs, seed=CONFIG.model.seed,
-                  timeout=CONFIG.model.train_timeout_s):
-        """Seed TensorFlow, build assignment.CNN(num_classes), train it `epochs` times, predict test_inputs both ways.
+                  timeout=CONFIG.model.train_timeout_s, class_name=CONFIG.model.class_name,
+                  train_function=CONFIG.model.train_function):
+        """Seed TensorFlow, build assignment.<class_name>(num_classes), train it `epochs` times with
+        assignment.<train_function>(model, inputs, labels), predict test_inputs both ways.
 
         train_inputs [n_train, H, W, C], train_labels [n_train] or [n_train, num_classes], test_inputs [n_test, H, W, C].
         Returns {"losses": [float], "logits": [n_test, num_classes], "logits_own": array or None,
@@ -175,7 +177,8 @@ class Worker:
         """
         if "assignment" not in self.modules:
             raise ValueError("run_model needs 'assignment' among the imported modules")
-        header = {"op": "model", "num_classes": int(num_classes), "epochs": int(epochs), "seed": int(seed)}
+        header = {"op": "model", "num_classes": int(num_classes), "epochs": int(epochs), "seed": int(seed),
+                  "class_name": str(class_name), "train_function": str(train_function)}
         arrays = [np.asarray(train_inputs), np.asarray(train_labels), np.asarray(test_inputs)]
         reply, reply_arrays, _ = self._request(header, arrays, timeout)
         result = protocol.decode_value(reply["value"], reply_arrays)
