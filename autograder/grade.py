@@ -19,6 +19,7 @@ import numpy as np
 from autograder import __version__, fixture_files, forms, intake, rules, stand_ins
 from autograder.cases import FORBIDDEN_MESSAGE, all_cases
 from autograder.config import CONFIG
+from autograder.mistakes import FORM_DIAGNOSES
 from autograder.tolerance import same_output
 from autograder import report
 from autograder.results import SubmissionResult
@@ -253,8 +254,16 @@ class GradingSession:
     def forbidden_apis(self):
         return sorted(set(self.static_findings()) | self.runtime_forbidden)
 
-    def note_diagnosis(self, name):
-        self.diagnoses[name] += 1
+    def note_diagnosis(self, name, points_lost):
+        """A named mistake and the public points it explains losing (summed over the parts that named it)."""
+        self.diagnoses[name] += points_lost
+
+    def headline_diagnosis(self):
+        """The diagnosis that explains the most lost points; a mistake in the arithmetic ranks above a note on
+        the argument forms (which is worth 2.5's points at most), whatever their points."""
+        if not self.diagnoses:
+            return ""
+        return max(self.diagnoses, key=lambda name: (name not in FORM_DIAGNOSES, self.diagnoses[name]))
 
 
 def largest_reply_bytes(expected):
@@ -305,7 +314,7 @@ def grade_submission(path, *, name=None, student="", submission_hash="", on_prog
             if session.forbidden_apis():
                 apply_rule(result.tests, FORBIDDEN_MESSAGE.format(apis=", ".join(session.forbidden_apis())))
             result.flags = sorted(session.flags | ({"forbidden-api"} if session.forbidden_apis() else set()))
-            result.diagnosis = session.diagnoses.most_common(1)[0][0] if session.diagnoses else ""
+            result.diagnosis = session.headline_diagnosis()
             result.isolation = session.isolation
             result.output = report.overview(result, staged.notes)
             result.cpu_seconds = cpu_report(result.tests, session.worker_cpu)

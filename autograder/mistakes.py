@@ -30,6 +30,12 @@ class Mistake:
     compute: Callable       # (inputs, filters, strides, padding) -> what a student with this mistake returns
 
 
+def _tf_same_total(size, filter_size, stride):
+    """tf.nn.conv2d's SAME pad_total on one axis: max(0, (out - 1) * s + k - in) with out = ceil(in / s)."""
+    out = -(-size // stride)
+    return max(0, (out - 1) * stride + filter_size - size)
+
+
 def _floor_sizes(inputs_shape, filters_shape, strides, padding):
     """(out_h, out_w) when the output size rounds down where tf.nn.conv2d rounds up.
 
@@ -48,12 +54,30 @@ def _floor_sizes(inputs_shape, filters_shape, strides, padding):
     return tuple(sizes)
 
 
-def symmetric_same_padding(inputs, filters, strides, padding):
-    """SAME padded with (k-1)//2 zeros on every side, whatever the stride (the output shape follows from it)."""
-    if padding != "SAME":
-        return reference_conv2d(inputs, filters, strides, padding)
-    pad_h, pad_w = (filters.shape[0] - 1) // 2, (filters.shape[1] - 1) // 2
-    return reference_conv2d(inputs, filters, strides, [[0, 0], [pad_h, pad_h], [pad_w, pad_w], [0, 0]])
+def _same_padded_as(pads_of):
+    """A mistake that pads SAME with other amounts: pads_of(in_size, filter_size, stride) -> (before, after) zeros
+    on one axis; the output shape follows from them. VALID and explicit padding are done right."""
+    def compute(inputs, filters, strides, padding):
+        if padding != "SAME":
+            return reference_conv2d(inputs, filters, strides, padding)
+        stride_h, stride_w = stride_pair(strides)
+        pads = [[0, 0], list(pads_of(inputs.shape[1], filters.shape[0], stride_h)),
+                list(pads_of(inputs.shape[2], filters.shape[1], stride_w)), [0, 0]]
+        return reference_conv2d(inputs, filters, strides, pads)
+    return compute
+
+
+def _split_as_tensorflow(total):
+    return total // 2, total - total // 2       # the odd pixel at the bottom/right
+
+
+# SAME padded with (k-1)//2 zeros on every side, whatever the stride: also what padding "as for stride 1" (k - 1
+# zeros in all, split evenly) gives at a stride > 1, since the odd pixel at the bottom/right is then never reached.
+symmetric_same_padding = _same_padded_as(lambda size, k, s: ((k - 1) // 2, (k - 1) // 2))
+# TensorFlow's pad_total, but the odd pixel at the top/left.
+same_odd_pixel_top_left = _same_padded_as(lambda size, k, s: _split_as_tensorflow(_tf_same_total(size, k, s))[::-1])
+# pad_total = max(k - s, 0): the formula for an input that the stride divides.
+same_padding_k_minus_s = _same_padded_as(lambda size, k, s: _split_as_tensorflow(max(k - s, 0)))
 
 
 def padding_ignored(inputs, filters, strides, padding):
@@ -142,9 +166,7 @@ def same_as_valid_plus_border(inputs, filters, strides, padding):
 
 
 def _tf_same_pads(size, filter_size, stride):
-    out = -(-size // stride)
-    total = max(0, (out - 1) * stride + filter_size - size)
-    return total // 2, total - total // 2
+    return _split_as_tensorflow(_tf_same_total(size, filter_size, stride))
 
 
 def _pixel_pads(inputs, filters, strides, padding):
@@ -193,10 +215,23 @@ def window_ignores_stride(inputs, filters, strides, padding):
 MISTAKES = (
     Mistake(
         "symmetric_same_padding",
-        "Your output matches SAME padding split evenly ((k-1)//2 zeros on each side). tf.nn.conv2d pads "
-        "pad_total = max(0, (out-1)*s + k - in) with out = ceil(in/s), and puts the odd extra pixel at the "
-        "bottom/right (lecture: output size and padding).",
+        "Your output matches SAME padding of (k-1)//2 zeros on each side, the padding for stride 1, at every "
+        "stride. tf.nn.conv2d pads pad_total = max(0, (out-1)*s + k - in) with out = ceil(in/s), often less than "
+        "k - 1 at a stride > 1, and puts the odd extra pixel at the bottom/right (lecture: output size and "
+        "padding).",
         symmetric_same_padding),
+    Mistake(
+        "same_odd_pixel_top_left",
+        "Your SAME padding has the right total, but its odd extra pixel is at the top/left. tf.nn.conv2d puts "
+        "pad_total // 2 zeros at the top/left and the rest at the bottom/right, with pad_total = "
+        "max(0, (out-1)*s + k - in) and out = ceil(in/s).",
+        same_odd_pixel_top_left),
+    Mistake(
+        "same_padding_k_minus_s",
+        "Your SAME output matches a padding of max(k - s, 0) zeros in all. That holds only when s divides the "
+        "input size; tf.nn.conv2d pads pad_total = max(0, (out-1)*s + k - in) with out = ceil(in/s), "
+        "pad_total // 2 at the top/left and the rest at the bottom/right.",
+        same_padding_k_minus_s),
     Mistake(
         "padding_ignored",
         "Your SAME output equals VALID's, in size and values: the window slid over the input as if no zeros had "
@@ -323,7 +358,15 @@ def exposed(case, tolerance=CONFIG.tolerance):
 
 
 def diagnose(case, student_output, tolerance=CONFIG.tolerance) -> Optional[Mistake]:
-    """The first known mistake that explains `student_output` on `case`, or None.
+    """The first known mistake that explains `student_output` on `case`, or None (see diagnose_all)."""
+    explaining = diagnose_all(case, student_output, tolerance)
+    return explaining[0] if explaining else None
+
+
+def diagnose_all(case, student_output, tolerance=CONFIG.tolerance):
+    """Every known mistake that explains `student_output` on `case`, in MISTAKES' order ([] when none does).
+    Two mistakes may give the same output on a case (SAME's odd pixel at the top/left and symmetric padding at
+    stride 2): a headline counts each, so the mistake that explains the most cases wins.
 
     case: anything with inputs, filters, strides, padding and expected (a fixture_files.ConvCase).
     student_output: the student's array (any shape; non-numeric output gives None).
@@ -333,11 +376,8 @@ def diagnose(case, student_output, tolerance=CONFIG.tolerance) -> Optional[Mista
     try:
         student = np.asarray(student_output, dtype=np.float64)
     except (TypeError, ValueError):
-        return None
+        return []
     expected = np.asarray(case.expected, dtype=np.float64)
     if same_output(student, expected, tolerance) or (student.size and not student.any()):
-        return None     # right, or all zeros (e.g. an output array never written): evidence of no particular mistake
-    for mistake, mistaken in exposed(case, tolerance):
-        if same_output(student, mistaken, tolerance):
-            return mistake
-    return None
+        return []       # right, or all zeros (e.g. an output array never written): evidence of no particular mistake
+    return [mistake for mistake, mistaken in exposed(case, tolerance) if same_output(student, mistaken, tolerance)]

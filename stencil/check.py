@@ -64,16 +64,19 @@ def same_values(first, second, tolerance):
 
 def diagnose(case, output, tolerance):
     """The first known mistake (autograder's order) whose output equals yours, or None — as mistakes.diagnose."""
+    explaining = diagnose_all(case, output, tolerance)
+    return explaining[0] if explaining else None
+
+
+def diagnose_all(case, output, tolerance):
+    """Every known mistake (autograder's order) whose output equals yours — as mistakes.diagnose_all."""
     try:
         student = np.asarray(output, dtype=np.float64)
     except (TypeError, ValueError):
-        return None
+        return []
     if same_values(student, case["expected"].astype(np.float64), tolerance) or (student.size and not student.any()):
-        return None     # right, or all zeros (e.g. an output array never written): evidence of no particular mistake
-    for name, mistaken in case["mistakes"]:
-        if same_values(student, mistaken, tolerance):
-            return name
-    return None
+        return []       # right, or all zeros (e.g. an output array never written): evidence of no particular mistake
+    return [name for name, mistaken in case["mistakes"] if same_values(student, mistaken, tolerance)]
 
 
 def shape_problem(case, output, problem):
@@ -103,8 +106,8 @@ def part_feedback(cases, outcomes, check, explanations, tolerance):
                 if (found := check(case, output, problem))]
     lines = [f"{len(cases) - len(failures)} of {len(cases)} cases right."]
     if failures:
-        named = Counter(name for case, output, _ in failures
-                        if output is not None and (name := diagnose(case, output, tolerance)))
+        named = Counter(name for case, output, _ in failures if output is not None
+                        for name in diagnose_all(case, output, tolerance))
         name, count = named.most_common(1)[0] if named else (None, 0)
         if named and count >= HEADLINE["min_cases"] and count >= HEADLINE["min_share"] * len(failures):
             lines.append(f"**Likely mistake** ({count} of the {len(failures)} failing cases match it): "

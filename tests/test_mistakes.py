@@ -1,4 +1,6 @@
 """Each known mistake is exposed by a public case and named by diagnose; right or random answers name nothing."""
+from collections import Counter
+
 import numpy as np
 import pytest
 
@@ -104,7 +106,7 @@ class FakeSession:
     def forbidden_apis(self):
         return []
 
-    def note_diagnosis(self, name):
+    def note_diagnosis(self, name, points_lost):
         self.diagnoses.append(name)
 
 
@@ -126,3 +128,18 @@ def test_a_new_mistake_is_one_entry_in_mistakes_py_no_fixture_rebuild(monkeypatc
     assert "**Likely mistake**" in result.output and doubled.explanation in result.output
     assert session.diagnoses == ["doubled_values"]
     assert fixture_files.fixture_hash() == hash_before and fixture_files.content_hash() == files_before
+
+
+def test_the_headline_is_the_costliest_arithmetic_mistake_not_a_note_on_the_forms():
+    """Four real files read strides as [1, s_h, s_w, 1] only (2.5, at most 5 points) and got SAME padding wrong at
+    stride > 1 (many more points in 2.2 and 2.3): the headline must name the padding."""
+    from autograder.grade import GradingSession
+    session = GradingSession.__new__(GradingSession)
+    session.diagnoses = Counter()
+    session.note_diagnosis("strides_four_element_only", 3.75)
+    assert session.headline_diagnosis() == "strides_four_element_only"
+    session.note_diagnosis("symmetric_same_padding", 1.2)            # cheaper, but about the arithmetic
+    assert session.headline_diagnosis() == "symmetric_same_padding"
+    session.note_diagnosis("stride_ignored", 0.8)
+    session.note_diagnosis("stride_ignored", 0.8)                    # named in 2.2 and in 2.3: the costs add up
+    assert session.headline_diagnosis() == "stride_ignored"

@@ -17,7 +17,7 @@ from gradescope_utils.autograder_utils.decorators import number
 
 from autograder import forms
 from autograder.cases import GradedCase, scored
-from autograder.mistakes import FORM_DIAGNOSES, diagnose
+from autograder.mistakes import FORM_DIAGNOSES, diagnose_all
 from autograder.tolerance import same_output
 
 PRINTED_CHARS = 2000
@@ -98,12 +98,13 @@ class ConvScoring(GradedCase):
                      "the argument forms tf.nn.conv2d accepts.")
         if not failures:
             return
-        mistakes = Counter(m for case, outcome, _ in failures
-                           if outcome.output is not None and (m := diagnose(case, outcome.output, self.config.tolerance)))
+        mistakes = Counter(mistake for case, outcome, _ in failures if outcome.output is not None
+                           for mistake in diagnose_all(case, outcome.output, self.config.tolerance))
         named = headline(mistakes, len(failures))
         if named:
             mistake, count = named
-            self.session.note_diagnosis(mistake.name)
+            if set_name == "public":     # hidden results are counted, never used to choose the headline
+                self.session.note_diagnosis(mistake.name, points * count / len(cases))
             self.say(f"**Likely mistake** ({count} of the {len(failures)} failing cases match it): "
                      f"{mistake.explanation}")
         elif mistakes:
@@ -275,7 +276,8 @@ class ArgumentForms(GradedCase):
         elif strides_ok == ["pair"]:
             diagnosis = "strides_pair_only"
         if diagnosis:
-            session.note_diagnosis(diagnosis)
+            session.note_diagnosis(diagnosis, self.config.points.conv2d_forms * (len(results) - len(accepted))
+                                   / len(results))
             self.say(f"**Likely mistake**: {FORM_DIAGNOSES[diagnosis]}")
 
 
