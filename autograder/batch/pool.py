@@ -20,6 +20,7 @@ class TimeLimitExceeded(BaseException):
 
 _started = None      # in a pool process: the queue on which a task says "I started, in this process"
 _stopping = False    # in a pool process: SIGTERM arrived during the current task
+_in_task = False     # in a pool process: a task is running (SIGTERM between tasks ends the process)
 
 
 def _pool_init(started):
@@ -28,6 +29,8 @@ def _pool_init(started):
 
     def on_term(signum, frame):
         global _stopping
+        if not _in_task:        # idle: the executor is stopping the pool (Python 3.12+ terminates, then joins)
+            os._exit(128 + signal.SIGTERM)
         _stopping = True
         _kill_children(os.getpid(), signal.SIGKILL)      # the sandboxed worker: a hang there ends now
         raise TimeLimitExceeded()
@@ -35,13 +38,16 @@ def _pool_init(started):
 
 
 def _run_task(key, work, args):
-    global _stopping
-    _stopping = False
-    _started.put((key, os.getpid(), time.time()))
-    value = work(*args)
-    if _stopping:       # the grading caught TimeLimitExceeded somewhere (unittest records errors) and went on
-        raise TimeLimitExceeded()
-    return value
+    global _stopping, _in_task
+    _stopping, _in_task = False, True
+    try:
+        _started.put((key, os.getpid(), time.time()))
+        value = work(*args)
+        if _stopping:   # the grading caught TimeLimitExceeded somewhere (unittest records errors) and went on
+            raise TimeLimitExceeded()
+        return value
+    finally:
+        _in_task = False
 
 
 def _kill_children(pid, signum):
@@ -167,10 +173,13 @@ def _kill(pid, signum):
 
 
 def _stop_pool(pool):
-    """Shut a pool down without waiting on a hung or dead process: what is left is killed."""
+    """Shut a pool down without waiting on a hung or dead process: what is left is killed first. (Python 3.13's
+    executor, once a process died, joins the others while holding the lock shutdown() takes: a live one would
+    hold both for ever.)"""
     processes = list((getattr(pool, "_processes", None) or {}).values())
-    pool.shutdown(wait=False, cancel_futures=True)
     for process in processes:
         if process.is_alive():
             process.kill()
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
         process.join(timeout=5)
