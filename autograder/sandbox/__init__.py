@@ -251,7 +251,12 @@ class Worker:
     def _limit_child(self):
         """In the worker between fork and exec, before it drops to the sandbox identity: resource limits."""
         limits = self.limits
-        resource.setrlimit(resource.RLIMIT_DATA, (limits.memory_mb * MB,) * 2)
+        # RLIMIT_DATA refuses a runaway allocation at once, where the memory poll (the only guard when no cgroup can
+        # be made, as on Gradescope) acts every 0.1 s: a conv2d's worker gets the container's share (memory_mb). The
+        # model's worker keeps the configured limit: TensorFlow maps more virtual data than it touches (~480 MB for
+        # the reference CNN), and the cgroup or the poll holds its resident memory to that share.
+        data_mb = limits.memory_mb if "assignment" in self.modules else min(limits.memory_mb, self.memory_mb)
+        resource.setrlimit(resource.RLIMIT_DATA, (data_mb * MB,) * 2)
         resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_s, limits.cpu_s + 5))
         resource.setrlimit(resource.RLIMIT_FSIZE, (limits.file_size_mb * MB,) * 2)
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
