@@ -152,7 +152,7 @@ class GradingSession:
 
     def count_cpu(self, worker, name=None):
         """Add what `worker` spent to worker_cpu, under its name ("NumPy-only" or "model" by default)."""
-        name = name or ("model" if "assignment" in worker.modules else "NumPy-only")
+        name = name or ("model" if worker.runs_model else "NumPy-only")
         for what, seconds in worker.cpu_seconds.items():
             self.worker_cpu[f"{name} worker: {what}"] += seconds
 

@@ -66,14 +66,14 @@ def is_current(path=DATA_PATH):
     with np.load(path, allow_pickle=False) as stored:
         if sorted(stored.files) != sorted(wanted):
             return False
-        cases = {case.id: case for case in _canonical_public_cases()}
+        # per case, once: the largest sum of |terms| and the precision the sums were made in (stored as float64)
+        rounding = {case.id: (conv_magnitude(case.inputs, case.filters, case.strides, case.padding).max(initial=0.0),
+                              np.result_type(case.inputs, case.filters, np.float32))
+                    for case in _canonical_public_cases()}
         for key, array in wanted.items():
             case_id, _, part = key.partition("/")
-            magnitude, summed_in = 0, None
-            if part == "expected" or part.startswith("mistake/"):   # sums in the inputs' precision, stored as float64
-                case = cases[case_id]
-                magnitude = conv_magnitude(case.inputs, case.filters, case.strides, case.padding).max(initial=0.0)
-                summed_in = np.result_type(case.inputs, case.filters, np.float32)
+            is_sum = part == "expected" or part.startswith("mistake/")
+            magnitude, summed_in = rounding[case_id] if is_sum else (0, None)
             if not same_rebuild(stored[key], array, magnitude, summed_in):
                 return False
     return True

@@ -21,10 +21,10 @@ from pathlib import Path
 
 from autograder.gradescope.package import build
 from autograder.paths import ROOT as REPO
+from autograder.sandbox import identity
 
 SAMPLE_SECONDS = 0.05
 PAGE = os.sysconf("SC_PAGE_SIZE")
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 MB = 1024 * 1024
 
 
@@ -60,7 +60,7 @@ def tree_usage(root_pid):
             with open(f"/proc/{entry}/stat") as stat:
                 fields = stat.read().rsplit(")", 1)[1].split()
             parents[int(entry)] = int(fields[1])
-            cpu[int(entry)] = (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+            cpu[int(entry)] = (int(fields[11]) + int(fields[12])) / identity.CLOCK_TICKS
             with open(f"/proc/{entry}/status") as status:
                 fields = dict(line.split(":", 1) for line in status if ":" in line)
             usage[int(entry)] = tuple(int(fields.get(key, "0 kB").split()[0]) * 1024 for key in ("VmRSS", "RssAnon"))

@@ -255,7 +255,7 @@ class Worker:
         # be made, as on Gradescope) acts every 0.1 s: a conv2d's worker gets the container's share (memory_mb). The
         # model's worker keeps the configured limit: TensorFlow maps more virtual data than it touches (~480 MB for
         # the reference CNN), and the cgroup or the poll holds its resident memory to that share.
-        data_mb = limits.memory_mb if "assignment" in self.modules else min(limits.memory_mb, self.memory_mb)
+        data_mb = limits.memory_mb if self.runs_model else min(limits.memory_mb, self.memory_mb)
         resource.setrlimit(resource.RLIMIT_DATA, (data_mb * MB,) * 2)
         resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_s, limits.cpu_s + 5))
         resource.setrlimit(resource.RLIMIT_FSIZE, (limits.file_size_mb * MB,) * 2)
@@ -357,6 +357,11 @@ class Worker:
         raise StudentError(kind, message)
 
     # -- stopping ------------------------------------------------------------------------------------------------
+    @property
+    def runs_model(self):
+        """The model's worker (it imports assignment, and so TensorFlow), not a conv2d's."""
+        return "assignment" in self.modules
+
     def _worker_cpu(self):
         return sum(identity.process_cpu_seconds(pid) for pid in self._cpu_pids) if self._process is not None else 0.0
 
