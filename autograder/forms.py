@@ -10,8 +10,9 @@ course's own stencil says strides "MUST BE" [1, s_h, s_w, 1]), so the parts that
 - explicit padding applied by the grader (zeros added to the inputs), then "VALID": the same expected output;
 - integer and float64 inputs given as float32 (exact for the fixtures' small integers; float64 within tolerance).
 
-When a case raises in the canonical form (or gives a wrong answer), the grader tries the other strides forms; a form
-that gives the right output counts (`GradingSession._conv_outcome`). Part 2.5 then checks the forms themselves.
+When a public case raises in the canonical form (or one with a stride > 1 is wrong), the grader tries the other strides
+forms on the public cases and settles on the one with the most right answers, once per submission; every hidden case
+is then called once, in that form (`GradingSession._settle_form`). Part 2.5 checks the forms themselves.
 This module needs only NumPy (the grader process never imports TensorFlow).
 """
 from dataclasses import replace
@@ -58,20 +59,6 @@ def canonical_arguments(pair, canonical):
     """The strides argument of the canonical call: the canonical form, or [s_h, s_w] when it cannot express pair."""
     argument = stride_argument(pair, canonical)
     return argument if argument is not None else stride_argument(pair, "pair")
-
-
-def other_forms(pair, tried, preferred=()):
-    """(form, strides argument) of the forms not in `tried` that can express pair; `preferred` ones first."""
-    order = [form for form in preferred if form in STRIDE_FORMS] + list(STRIDE_FORMS)
-    seen, forms = set(tried), []
-    for form in order:
-        if form in seen:
-            continue
-        seen.add(form)
-        argument = stride_argument(pair, form)
-        if argument is not None:
-            forms.append((form, argument))
-    return forms
 
 
 def canonical_case(case, canonical="nhwc"):

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from autograder.config import CONFIG
-from autograder.sandbox import REPOSITORY, Stashed, StudentError, Worker
+from autograder.sandbox import REPOSITORY, StudentError, Worker
 from autograder.sandbox import protocol
 from autograder.sandbox.identity import UID_BASE
 from autograder.sandbox.view import namespaces_available
@@ -147,7 +147,7 @@ def test_structures_cross_safely_and_lying_objects_do_not(simple_worker):
 
 def test_object_arrays_are_refused_both_ways(simple_worker):
     with pytest.raises(ValueError):
-        simple_worker.put("bad", np.array([1, None], dtype=object))
+        simple_worker.call("convolution", "conv2d", np.array([1, None], dtype=object), None, 1, "SAME")
     import io
     buffer = io.BytesIO()
     np.save(buffer, np.array([{"a": 1}], dtype=object), allow_pickle=True)
@@ -155,13 +155,40 @@ def test_object_arrays_are_refused_both_ways(simple_worker):
         protocol.bytes_to_array(buffer.getvalue())
 
 
-def test_stash_and_fetch(simple_worker):
-    simple_worker.put("x", np.arange(6, dtype=np.int32).reshape(1, 2, 3, 1))
-    reply = simple_worker.call("convolution", "conv2d", Stashed("x"), None, 1, "SAME", store_as="out")
-    assert reply.value is None and reply.type == "numpy.ndarray" and reply.seconds > 0
-    np.testing.assert_array_equal(simple_worker.fetch("out"), np.arange(6).reshape(1, 2, 3, 1) * 2)
-    with pytest.raises(KeyError):
-        simple_worker.fetch("nothing")
+def process_state(pid):
+    with open(f"/proc/{pid}/stat") as file:
+        return file.read().rsplit(")", 1)[1].split()[0]
+
+
+def states_within(pids, wanted, seconds=10.0):
+    """True once the processes' states satisfy `wanted` (a signal takes effect when its target is next scheduled)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if wanted({process_state(pid) for pid in pids}):
+            return True
+        time.sleep(0.01)
+    return False
+
+
+def test_paused_stops_every_process_of_the_sandbox_and_continues_them(tmp_path):
+    """While the reference is timed, nothing of the student's runs: a busy thread and a child process included."""
+    source = """
+        import subprocess, sys, threading
+
+        def start():
+            threading.Thread(target=lambda: sum(i for i in range(10 ** 12)), daemon=True).start()
+            global CHILD
+            CHILD = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+            return 1
+    """
+    with Worker(student(tmp_path, convolution=source)) as worker:
+        worker.call("convolution", "start")
+        processes = processes_of(worker.isolation["uid"])
+        assert len(processes) >= 2           # the worker and its child
+        with worker.paused():
+            assert states_within(processes, lambda states: states == {"T"})
+        assert states_within(processes, lambda states: "T" not in states)
+        assert worker.call("convolution", "start").value == 1     # it answers as before
 
 
 def test_output_is_captured_and_bounded(tmp_path):

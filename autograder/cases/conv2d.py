@@ -1,8 +1,8 @@
 """Part 2: conv2d against outputs tf.nn.conv2d produced ahead of time, on public and hidden cases.
 
 The parts that score the convolution (2.2-2.4) call conv2d in one canonical form (config.canonical_strides, padding
-"SAME"/"VALID", float32; see autograder/forms.py), and count a case right when another strides form tf.nn.conv2d
-accepts gives the right output; part 2.5 scores the argument forms themselves.
+"SAME"/"VALID", float32; see autograder/forms.py), or in the strides form the public cases settled on when the canonical
+one fails there (GradingSession._settle_form); part 2.5 scores the argument forms themselves.
 
 Public cases may be shown to the student in full (shapes, stride, padding, the first wrong value); hidden cases are
 only ever counted, and at most the name of a known mistake is said about them.

@@ -1,18 +1,22 @@
 """Part 3: the performance budget — the student's conv2d timed against the reference solution's, as a ratio.
 
-The student's calls are timed by the grader around the worker round trip (student code cannot fake the clock), on a
-fresh random input each run that travels inside the timed request itself (nothing of the student's sees it untimed,
-so no work can start early), and each output is checked. Ratios rather than absolute times, so Gradescope's 0.5 vCPU
-judges like a laptop.
+Nothing the student's process does can move the figure: the grader times each call around the whole worker round
+trip, and the output travels back inside the timed reply and is checked, every run (work deferred until after the
+reply cannot help, since nothing is fetched later). The inputs and filters are fresh random arrays for each grading,
+drawn from the operating system's entropy, and travel inside the timed request itself: nothing of the student's sees
+them untimed, and no answer can be prepared ahead. Ratios rather than absolute times, so Gradescope's 0.5 vCPU judges
+like a laptop.
 
 The reference is timed exactly the way the student is: solution/convolution.py in a sandboxed NumPy-only worker of
 its own (the same protocol, process set-up, cgroup and environment; student code can neither patch nor signal it),
-interleaved with the student's calls, each pair back to back. Both sides run their BLAS on one thread with the same
-steady allocator (autograder.reference.TIMING_ENVIRONMENT, in every worker's environment): with each side's default,
-multi-threaded OpenBLAS in the grader against whatever the worker's threads did gave the solution 0.2x-1.4x against
-itself (issue 12); a reference in a plain process carried ~15% less than the student's sandboxed side under load.
-`make bench` prints the self-ratio's spread.
+on the same arrays, interleaved with the student's calls, each pair back to back, while every process of the
+student's sandbox is stopped (SIGSTOP to its uid): a student's thread or child cannot slow the reference down. Both
+sides run their BLAS on one thread with the same steady allocator (autograder.reference.TIMING_ENVIRONMENT, in every
+worker's environment): with each side's default, multi-threaded OpenBLAS in the grader against whatever the worker's
+threads did gave the solution 0.2x-1.4x against itself (issue 12); a reference in a plain process carried ~15% less
+than the student's sandboxed side under load. `make bench` prints the self-ratio's spread.
 """
+import secrets
 import shutil
 import tempfile
 from collections import namedtuple
@@ -27,7 +31,7 @@ from autograder.gradescope import leaderboard
 from autograder.tolerance import same_output
 from autograder import stand_ins
 from autograder.reference import REFERENCE_PATH, reference_conv2d
-from autograder.sandbox import Stashed, StudentError, Worker
+from autograder.sandbox import StudentError, Worker
 
 
 def score_fraction(ratio, tiers):
@@ -73,22 +77,22 @@ def measure_speed(session, budget=None):
     config = session.config
     budget = budget or config.performance
     layer = layer_text(budget)
-    rng = np.random.default_rng(config.public_seed + 1)
-    filters = rng.standard_normal(budget.filter_shape).astype(np.float32)
+    rng = np.random.default_rng(secrets.randbits(128))     # unpredictable: no answer can be computed ahead
     worker = session.worker()
-    worker.put("filters", filters)
     student_seconds, reference_seconds = [], []
-    # in the form the scored parts found this conv2d works with (canonical unless another form was right)
+    # in the form the public cases settled on for this conv2d (canonical unless another form was right)
     strides = session.stride_argument((budget.stride, budget.stride))
     reference = reference_worker(config)
-    reference.put("filters", filters)
     try:
         for run in range(WARM_UP_RUNS + budget.runs):
             inputs = rng.standard_normal(budget.input_shape).astype(np.float32)
+            filters = rng.standard_normal(budget.filter_shape).astype(np.float32)
+            with threadpool_limits(limits=1):
+                expected = reference_conv2d(inputs, filters, budget.stride, budget.padding)
             try:
-                # The inputs travel inside the timed request: nothing of the student's runs with them untimed.
-                reply = session.call("convolution", "conv2d", inputs, Stashed("filters"),
-                                     strides, budget.padding, store_as="out", timeout=budget.call_timeout_s)
+                # (an answer far larger than the right one is not worth sending back to be refused)
+                reply = session.call("convolution", "conv2d", inputs, filters, strides, budget.padding,
+                                     timeout=budget.call_timeout_s, max_reply_bytes=16 * expected.nbytes)
             except StudentError as error:
                 if error.kind == "timeout":
                     raise AssertionError(
@@ -96,17 +100,13 @@ def measure_speed(session, budget=None):
                         f"{budget.call_timeout_s:g} s. Replace Python loops over pixels and channels with NumPy "
                         "operations on whole arrays.") from None
                 raise
-            reference_time = reference.call("convolution", "conv2d", inputs, Stashed("filters"), budget.stride,
-                                            budget.padding, store_as="out", timeout=budget.call_timeout_s).seconds
-            try:
-                output = worker.fetch("out")
-            except KeyError:            # conv2d returned something that cannot cross as an array
-                output = None
-            with threadpool_limits(limits=1):
-                expected = reference_conv2d(inputs, filters, budget.stride, budget.padding)
+            output = reply.value
             if not (isinstance(output, np.ndarray) and same_output(output, expected, config.tolerance)):
                 raise AssertionError(f"Your conv2d gives wrong output on the performance layer ({layer}), so its "
                                      "speed is not scored. Fix the conv2d cases first.")
+            with worker.paused():
+                reference_time = reference.call("convolution", "conv2d", inputs, filters, budget.stride,
+                                                budget.padding, timeout=budget.call_timeout_s).seconds
             if reply.seconds / reference_time > 2 * budget.tiers[-1][0]:
                 # far outside every tier: more runs would only spend the student's time budget
                 return Speed([reply.seconds], [reference_time])

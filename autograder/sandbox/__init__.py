@@ -65,17 +65,11 @@ class Reply:
     forbidden: List[str] = field(default_factory=list)   # library convolutions called inside conv2d
 
 
-@dataclass(frozen=True)
-class Stashed:
-    """Refers to an array kept in the worker (see Worker.put and call(store_as=...))."""
-    name: str
-
-
 class Worker:
     """A sandboxed process that imports the student's `modules` (in order) from `student_dir` and runs calls.
 
     Starts lazily on the first request; after a timeout or death the next request starts a fresh one (`restarts`
-    counts them, and stashed arrays are lost). A failed import is remembered and raised again for every request.
+    counts them). A failed import is remembered and raised again for every request.
     """
 
     def __init__(self, student_dir, limits: SandboxLimits = CONFIG.sandbox, modules=("convolution",), hide=(),
@@ -134,36 +128,26 @@ class Worker:
         self.isolation = dict(self._box.report, limits=asdict(self.limits))
 
     # -- public requests -----------------------------------------------------------------------------------------
-    def call(self, module, function, *args, store_as=None, timeout=None, kwargs=None,
-             max_reply_bytes=None) -> Reply:
-        """module.function(*args, **kwargs) in the worker. Stashed(name) arguments refer to arrays in the worker.
+    def call(self, module, function, *args, timeout=None, kwargs=None, max_reply_bytes=None) -> Reply:
+        """module.function(*args, **kwargs) in the worker; the result travels back inside the reply, so
+        reply.seconds (measured here, around the whole round trip) covers everything the call did.
 
-        With store_as, the result stays in the worker under that name (reply.value is None; fetch it later).
         With max_reply_bytes, a larger array result is not sent (reply.value is None, reply.type gives its shape).
         timeout: seconds (default limits.call_timeout_s). Raises StudentError.
         """
         if module not in self.modules:
             raise ValueError(f"module {module!r} is not one of the imported modules {self.modules}")
         arrays = []
-        header = {"op": "call", "module": module, "function": function, "store_as": store_as,
-                  "max_reply_bytes": max_reply_bytes,
+        header = {"op": "call", "module": module, "function": function, "max_reply_bytes": max_reply_bytes,
                   "args": _encode_argument(list(args), arrays), "kwargs": _encode_argument(dict(kwargs or {}), arrays)}
         reply, reply_arrays, seconds = self._request(header, arrays, timeout or self.limits.call_timeout_s)
         value = protocol.decode_value(reply.get("value"), reply_arrays)
         return Reply(value=value, type=str(reply.get("type")), seconds=seconds,
                      forbidden=[str(item) for item in reply.get("forbidden", [])])
 
-    def put(self, name, array):
-        """Keep an array in the worker as `name` (untimed transfer). Raises ValueError for object arrays."""
-        array = np.asarray(array)
-        if array.dtype.kind in protocol.REFUSED_DTYPE_KINDS:
-            raise ValueError(f"arrays of dtype {array.dtype} cannot cross the sandbox boundary")
-        self._request({"op": "put", "name": name, "value": {"__array__": 0}}, [array], self.limits.call_timeout_s)
-
-    def fetch(self, name):
-        """The value stashed in the worker as `name` (usually an np.ndarray). Raises KeyError if there is none."""
-        reply, arrays, _ = self._request({"op": "fetch", "name": name}, [], self.limits.call_timeout_s)
-        return protocol.decode_value(reply["value"], arrays)
+    def paused(self):
+        """A context in which every process of this worker's sandbox is stopped (see Sandbox.paused)."""
+        return self._box.paused()
 
     def run_model(self, num_classes, epochs, train_inputs, train_labels, test_inputs, seed=CONFIG.model.seed,
                   timeout=CONFIG.model.train_timeout_s, class_name=CONFIG.model.class_name,
@@ -407,9 +391,7 @@ class Worker:
 # -----------------------------------------------------------------------------------------------------------------
 
 def _encode_argument(value, arrays):
-    """Grader-side arguments -> tagged JSON; Stashed(name) becomes a reference to the worker's stash."""
-    if isinstance(value, Stashed):
-        return {"__stashed__": value.name}
+    """Grader-side arguments -> tagged JSON."""
     if isinstance(value, (list, tuple)):
         return [_encode_argument(item, arrays) for item in value]
     if isinstance(value, dict):

@@ -118,20 +118,26 @@ def kill_uid(uid, seconds=5.0):
     table shows none (a dying process may take a moment to release its memory)."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        pid = os.fork()
-        if pid == 0:
-            try:
-                os.setgroups([])
-                os.setgid(uid)
-                os.setuid(uid)
-                os.kill(-1, signal.SIGKILL)
-            finally:
-                os._exit(0)
-        os.waitpid(pid, 0)
+        signal_uid(uid, signal.SIGKILL)
         if not any(owner == uid and not zombie for _, owner, zombie in uid_table()):
             return True
         time.sleep(0.01)
     return False
+
+
+def signal_uid(uid, signum):
+    """Send signum to every process of uid at once: kill(-1) from a child that became uid (a process that forks
+    meanwhile cannot slip through; SIGSTOP cannot be caught or ignored)."""
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.setgroups([])
+            os.setgid(uid)
+            os.setuid(uid)
+            os.kill(-1, signum)
+        finally:
+            os._exit(0)
+    os.waitpid(pid, 0)
 
 
 def wipe_files_and_ipc(uid):

@@ -23,6 +23,7 @@ rlimits, an RSS poll and the uid-wide kill remain, and the report says so.
 
 `report` states only what was verified: mode, uid, namespaces, whether the network is blocked, cgroup, memory limit.
 """
+import contextlib
 import os
 import resource
 import shutil
@@ -250,6 +251,19 @@ class Sandbox:
             return sum(identity.unreclaimable_bytes(pid) for pid, owner, zombie in identity.uid_table()
                        if owner == self.uid and not zombie)
         return sum(identity.unreclaimable_bytes(p) for p in identity.tree(pid))
+
+    @contextlib.contextmanager
+    def paused(self):
+        """Every process of the sandbox stopped (SIGSTOP to its uid) for the block, continued after: nothing of the
+        student's runs while the reference is timed. Without a uid of its own (unsafe mode) nothing is stopped."""
+        if self.uid is None:
+            yield
+            return
+        identity.signal_uid(self.uid, signal.SIGSTOP)
+        try:
+            yield
+        finally:
+            identity.signal_uid(self.uid, signal.SIGCONT)
 
     def memory_killed(self):
         """True once the kernel killed a process of this sandbox for memory since the last worker started."""

@@ -128,7 +128,6 @@ class Server:
         self.reply_fd = reply_fd
         self.module_names = module_names
         self.modules = {}
-        self.stash = {}
         self.reader = MessageReader()
 
     def send(self, header, arrays=()):
@@ -179,13 +178,6 @@ class Server:
 
     def handle(self, header, arrays, reply_arrays):
         op = header.get("op")
-        if op == "put":
-            self.stash[header["name"]] = decode_value(header["value"], arrays)
-            return {"ok": True}
-        if op == "fetch":
-            if header["name"] not in self.stash:
-                return {"ok": False, "kind": "missing", "message": f"nothing stashed as {header['name']!r}"}
-            return {"ok": True, "value": encode_value(self.stash[header["name"]], reply_arrays)}
         if op == "call":
             return self.call(header, arrays, reply_arrays)
         if op == "model":
@@ -193,8 +185,8 @@ class Server:
         return {"ok": False, "kind": "protocol", "message": f"unknown request {op!r}"}
 
     def call(self, header, arrays, reply_arrays):
-        args = decode_value(header["args"], arrays, self.stash)
-        kwargs = decode_value(header["kwargs"], arrays, self.stash)
+        args = decode_value(header["args"], arrays)
+        kwargs = decode_value(header["kwargs"], arrays)
         module = self.modules[header["module"]]
         TRAP.take()
         try:
@@ -209,15 +201,9 @@ class Server:
             reply["type"] += f" of shape {tuple(value.shape)}, too large to send back"
             return reply
         try:
-            encoded = encode_value(value, reply_arrays)
+            reply["value"] = encode_value(value, reply_arrays)
         except BaseException:           # CannotCross, or the student's object misbehaved while being converted
             del reply_arrays[:]
-            return reply
-        if header.get("store_as"):
-            self.stash[header["store_as"]] = decode_value(encoded, reply_arrays)
-            del reply_arrays[:]
-        else:
-            reply["value"] = encoded
         return reply
 
     def run_model(self, header, arrays, reply_arrays):
