@@ -27,6 +27,7 @@ class Points:
     performance: float = 10
     model_accuracy: float = 15
     model_own_conv: float = 5        # is_testing=True (the student's conv2d) agrees with the tf.nn.conv2d path
+    conv2d_rule: float = 0           # part 2.1: no library convolution (and, with numpy_only, no TensorFlow call)
 
 
 @dataclass(frozen=True)
@@ -97,9 +98,14 @@ class Config:
     # The strides form in which the parts that score the convolution (2.2-2.4, 3.1) call conv2d, with padding
     # "SAME"/"VALID" and float32 arrays (explicit padding is added to the inputs by the grader): "nhwc"
     # [1, s_h, s_w, 1] (tf.nn.conv2d's docs and the course's stencil), "pair" [s_h, s_w], "single" [s] or "int"
-    # (these two fall back to [s_h, s_w] when s_h != s_w). A case that raises or is wrong in it is tried in the
-    # other forms, and counts if one gives the right output; part 2.5 scores the forms themselves.
+    # (these two fall back to [s_h, s_w] when s_h != s_w). When public cases raise or are wrong in it, the form
+    # with the most right public answers is settled on for the submission; part 2.5 scores the forms themselves.
     canonical_strides: str = "nhwc"
+    # TensorFlow's array helpers in conv2d (tf.reduce_sum, tf.pad, tf.transpose, tf.tensordot, a Keras Layer base,
+    # ...): allowed when False (they compute no convolution; the conv2d parts run them as NumPy). True is a
+    # NumPy-only rule: such a call fails part 2.1 (give it points.conv2d_rule), and 2.2-2.4 still grade the
+    # arithmetic. A library convolution costs every conv2d part, 3.1 and 4.2 either way.
+    numpy_only: bool = False
     public_seed: int = 2024
     hidden_seed: int = 8191
     digits_split_seed: int = 0       # the deterministic train/test split of the digits set

@@ -60,6 +60,8 @@ class GradingSession:
         self.flags = set()
         self.diagnoses = Counter()
         self.runtime_forbidden = set()
+        self.runtime_library_calls = set()   # TensorFlow helpers the NumPy-only worker's stand-ins ran
+        self.static_library_calls = []       # with config.numpy_only: the static check's library calls
         self._static_findings = None   # the static check's, made on first use (part 2.1): see static_findings
         self.static_check_fault = ""   # its traceback, if the check itself failed (a grader fault, never a 0)
         self.stopped = ""            # set when the part must not call student code again (after a timeout or a
@@ -82,19 +84,30 @@ class GradingSession:
         return argument if argument is not None else forms.canonical_arguments(pair, self.config.canonical_strides)
 
     def static_findings(self):
-        """The static check's library convolutions in conv2d ("`api` (line n)"), made once. Should the check itself
-        fail on some style of code, that is the grader's fault: it counts as finding nothing, and part 2.1 reports
-        the fault (static_check_fault) while every other part is graded as usual."""
+        """The static check's library convolutions in conv2d ("`api` (line n)"), made once; with the course's
+        NumPy-only rule (config.numpy_only) its other library calls too (static_library_calls). Should the check
+        itself fail on some style of code, that is the grader's fault: it counts as finding nothing, and part 2.1
+        reports the fault (static_check_fault) while every other part is graded as usual."""
         if self._static_findings is None:
+            self._static_findings, self.static_library_calls = [], []
             try:
-                findings = rules.find_forbidden((self.staged.directory / "convolution.py").read_text())
-                self._static_findings = [f"`{f.api}` (line {f.line})" for f in findings]
+                source = (self.staged.directory / "convolution.py").read_text()
+                self._static_findings = [f"`{f.api}` (line {f.line})" for f in rules.find_forbidden(source)]
+                if self.config.numpy_only:
+                    self.static_library_calls = [f"`{f.api}` (line {f.line})" for f in
+                                                 rules.find_forbidden(source, judge=rules.library_call)]
             except SyntaxError:
-                self._static_findings = []     # the import fails in the worker and says so, with the line
+                pass                   # the import fails in the worker and says so, with the line
             except Exception:
-                self._static_findings = []
                 self.static_check_fault = traceback.format_exc()
         return self._static_findings
+
+    def library_calls(self):
+        """The TensorFlow helpers conv2d used ("`api` (line n)"): run as NumPy in its worker, or found statically
+        under the NumPy-only rule; library convolutions are not listed here (forbidden_apis)."""
+        self.static_findings()
+        convolutions = set(self.forbidden_apis())
+        return sorted((set(self.static_library_calls) | self.runtime_library_calls) - convolutions)
 
     # -- the worker -------------------------------------------------------------------------------------------
     def worker(self, modules=("convolution",)):
@@ -124,6 +137,7 @@ class GradingSession:
             self.record(error)
             raise
         self.runtime_forbidden.update(reply.forbidden)
+        self.runtime_library_calls.update(reply.helpers)
         return reply
 
     def begin_part(self, name):

@@ -30,20 +30,15 @@ nesting too deep to walk. Either way the result is one Finding at line 0 whose `
 ruled out: unchecked code counts as forbidden (intake already refuses files over the size cap).
 """
 import ast
-import re
 from collections import deque
 from dataclasses import dataclass
 from typing import List
 
-DEEP_LEARNING_ROOTS = ("tensorflow", "keras", "tf_keras", "jax", "flax")
-# conv2d, conv_transpose, convolution, Conv2DTranspose, DepthwiseConv2D, ConvLSTM2D, keras.ops.conv;
-# not convert_to_tensor.
-CONV_NAME = re.compile(r"conv(\d|_|olution|transpose|lstm|$)", re.IGNORECASE)
+from autograder.stand_ins._names import forbidden_api, library_call  # noqa: F401 (library_call: a judge)
+
 MAX_SOURCE_BYTES = 256 * 1024    # real course files are a few KB; 256 KB parses in 0.5 s and 165 MB
 MAX_CHECK_STEPS = 2_000_000      # nodes visited and aliases resolved; the solution needs a few thousand
 MAX_NAME_DEPTH = 12              # dotted names an alias may stand for have at most this many dots
-SCIPY_CONVOLUTIONS = frozenset({"convolve", "correlate", "convolve2d", "correlate2d", "fftconvolve", "oaconvolve",
-                                "convolve1d", "correlate1d"})
 
 
 @dataclass(frozen=True)
@@ -51,25 +46,6 @@ class Finding:
     line: int       # 1-based line in the source
     code: str       # that line, stripped
     api: str        # the forbidden API as a dotted name, e.g. "tensorflow.nn.conv2d"
-
-
-def forbidden_api(dotted_name):
-    """The forbidden part of a dotted name ("tensorflow.nn.conv2d.__call__" -> "tensorflow.nn.conv2d"), or None."""
-    parts = dotted_name.split(".")
-    root = parts[0]
-    for end in range(2, len(parts) + 1):
-        name = parts[end - 1]
-        if root in DEEP_LEARNING_ROOTS:
-            is_forbidden = CONV_NAME.search(name) or ("raw_ops" in parts[:end - 1] and "conv" in name.lower())
-        elif root == "scipy":
-            is_forbidden = name in SCIPY_CONVOLUTIONS
-        elif root == "torch":
-            is_forbidden = "conv" in name.lower()
-        else:
-            is_forbidden = False
-        if is_forbidden:
-            return ".".join(parts[:end])
-    return None
 
 
 def _constant_string(node):
@@ -125,7 +101,8 @@ class _TooMuchWork(Exception):
 
 
 class _Checker:
-    def __init__(self, source, tree, function, max_steps=MAX_CHECK_STEPS):
+    def __init__(self, source, tree, function, max_steps=MAX_CHECK_STEPS, judge=forbidden_api):
+        self.judge = judge      # dotted name -> the forbidden part of it, or None
         self.steps, self.max_steps = 0, max_steps
         self.lines = source.splitlines()
         self.findings = set()
@@ -257,12 +234,12 @@ class _Checker:
         self._tick()
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             for name, dotted in self._bindings(node, self.aliases):
-                if forbidden_api(dotted):
-                    self._report(line or node.lineno, forbidden_api(dotted))
+                if self.judge(dotted):
+                    self._report(line or node.lineno, self.judge(dotted))
             return
         if isinstance(node, (ast.Name, ast.Attribute, ast.Subscript, ast.Call)) and \
                 not isinstance(getattr(node, "ctx", ast.Load()), (ast.Store, ast.Del)):
-            apis = {forbidden_api(dotted) for dotted in self._resolve(node)} - {None}
+            apis = {self.judge(dotted) for dotted in self._resolve(node)} - {None}
             for api in apis:
                 self._report(line or node.lineno, api)
             if apis:
@@ -292,13 +269,15 @@ class _Checker:
             for statement in self.definitions[name]:
                 if isinstance(statement, (ast.Import, ast.ImportFrom)):
                     for bound, dotted in self._bindings(statement, self.aliases):
-                        if bound == name and forbidden_api(dotted):
-                            self._report(statement.lineno, forbidden_api(dotted))
+                        if bound == name and self.judge(dotted):
+                            self._report(statement.lineno, self.judge(dotted))
         return sorted(self.findings, key=lambda finding: (finding.line, finding.api))
 
 
-def find_forbidden(source: str, function: str = "conv2d", max_steps: int = MAX_CHECK_STEPS) -> List[Finding]:
-    """Forbidden library convolutions reachable from the module-level `function` in `source`, sorted by line.
+def find_forbidden(source: str, function: str = "conv2d", max_steps: int = MAX_CHECK_STEPS,
+                   judge=forbidden_api) -> List[Finding]:
+    """Forbidden library convolutions reachable from the module-level `function` in `source`, sorted by line;
+    with judge=library_call (a NumPy-only course), any call of a deep-learning library's function too.
 
     Returns [] when the source has no such function. Raises SyntaxError when the source does not parse. A source
     too large, too deep or too much work to check gives one Finding at line 0 saying so (see the module docstring).
@@ -311,13 +290,13 @@ def find_forbidden(source: str, function: str = "conv2d", max_steps: int = MAX_C
         tree = ast.parse(source)
     except (RecursionError, MemoryError):
         return [Finding(0, "", "unchecked code: nested too deeply to check")]
-    return check_parsed(source, tree, function, max_steps)
+    return check_parsed(source, tree, function, max_steps, judge)
 
 
-def check_parsed(source, tree, function="conv2d", max_steps=MAX_CHECK_STEPS):
+def check_parsed(source, tree, function="conv2d", max_steps=MAX_CHECK_STEPS, judge=forbidden_api):
     """find_forbidden for a source already parsed into `tree` (ast.parse(source)): one parse, many entry points."""
     try:
-        return _Checker(source, tree, function, max_steps).run()
+        return _Checker(source, tree, function, max_steps, judge).run()
     except _TooMuchWork:
         return [Finding(0, "", f"unchecked code: checking it took more than {max_steps:,} steps")]
     except (RecursionError, MemoryError):

@@ -9,8 +9,8 @@ talks to the student's code, and reads settings, only through `self.session` (se
 """
 import unittest
 
-FORBIDDEN_MESSAGE = ("conv2d must be written by hand in NumPy, but it calls a library convolution ({apis}). "
-                     "The conv2d parts and the performance part score 0; your instructor has been notified.")
+FORBIDDEN_MESSAGE = ("conv2d calls a library convolution ({apis}), and the assignment asks you to compute the "
+                     "convolution yourself, so the conv2d parts and the performance part score 0.")
 
 
 def scored(points, partial=True, visibility=None):

@@ -123,7 +123,7 @@ class ConvScoring(GradedCase):
 
 class PublicConvolution(ConvScoring):
 
-    @scored(points=0, partial=False)
+    @scored("conv2d_rule", partial=False)
     @number("2.1")
     def test_rules(self):
         """conv2d rule: no library convolution"""
@@ -131,7 +131,16 @@ class PublicConvolution(ConvScoring):
         if self.session.static_check_fault:    # the runner reports a grader fault for this part alone
             raise RuntimeError(f"the static check failed:\n{self.session.static_check_fault}")
         self.assert_no_library_convolution()
+        calls = ", ".join(self.session.library_calls())
+        if calls and self.config.numpy_only:
+            self.fail(f"conv2d uses TensorFlow ({calls}), and this course's rule is NumPy only in conv2d, so this "
+                      "part scores 0. The other conv2d parts graded its arithmetic as usual, running these calls "
+                      "as their NumPy equivalents.")
         self.say("No library convolution found in conv2d.")
+        if calls:
+            self.say(f"conv2d uses TensorFlow's array helpers ({calls}). They compute no convolution, so they are "
+                     "allowed; the conv2d parts ran them as their NumPy equivalents, since they are graded without "
+                     "TensorFlow.")
 
     @scored("conv2d_shapes")
     @number("2.2")

@@ -144,3 +144,6 @@ class Performance(GradedCase):
         self.say(f"On the course's first layer ({layer_text(budget)}) your conv2d took {student * 1e3:.1f} ms, the "
                  f"reference {reference * 1e3:.1f} ms: **{ratio:.1f}x** ({runs}). "
                  f"Budget: {tiers}.")
+        if self.session.library_calls():
+            self.say("Your conv2d's TensorFlow calls ran as their NumPy equivalents here (the conv2d parts are graded "
+                     "without TensorFlow): this is the time of your code as it ran that way.")

@@ -63,6 +63,7 @@ class Reply:
     type: str                   # the type the student's function returned, e.g. "numpy.ndarray"
     seconds: float              # wall-clock round trip measured by the grader
     forbidden: List[str] = field(default_factory=list)   # library convolutions called inside conv2d
+    helpers: List[str] = field(default_factory=list)     # TensorFlow array helpers run as NumPy ("`name` (line n)")
 
 
 class Worker:
@@ -143,7 +144,7 @@ class Worker:
         reply, reply_arrays, seconds = self._request(header, arrays, timeout or self.limits.call_timeout_s)
         value = protocol.decode_value(reply.get("value"), reply_arrays)
         return Reply(value=value, type=str(reply.get("type")), seconds=seconds,
-                     forbidden=[str(item) for item in reply.get("forbidden", [])])
+                     forbidden=_short_strings(reply.get("forbidden")), helpers=_short_strings(reply.get("helpers")))
 
     def paused(self):
         """A context in which every process of this worker's sandbox is stopped (see Sandbox.paused)."""
@@ -389,6 +390,13 @@ class Worker:
 # -----------------------------------------------------------------------------------------------------------------
 # Helpers
 # -----------------------------------------------------------------------------------------------------------------
+
+def _short_strings(items, most=50, chars=200):
+    """A list of at most `most` strings of at most `chars` characters from a reply's field (anything else: [])."""
+    if not isinstance(items, list):
+        return []
+    return [item[:chars] for item in items[:most] if isinstance(item, str)]
+
 
 def _encode_argument(value, arrays):
     """Grader-side arguments -> tagged JSON."""

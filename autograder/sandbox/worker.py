@@ -122,6 +122,12 @@ def as_array(value, what):
     return array
 
 
+def helper_uses():
+    """The TensorFlow array helpers the NumPy-only worker's stand-ins ran since the last call (none elsewhere)."""
+    stand_in = sys.modules.get("_forbidden_library")
+    return stand_in.take_uses() if stand_in is not None else []
+
+
 class Server:
     def __init__(self, request_fd, reply_fd, module_names):
         self.request_fd = request_fd
@@ -189,13 +195,15 @@ class Server:
         kwargs = decode_value(header["kwargs"], arrays)
         module = self.modules[header["module"]]
         TRAP.take()
+        helper_uses()
         try:
             function = getattr(module, header["function"])
             value = function(*args, **kwargs)
         except BaseException as error:
             TRAP.take()
             return failure(error)
-        reply = {"ok": True, "type": type_name(value), "forbidden": TRAP.take(), "value": None}
+        reply = {"ok": True, "type": type_name(value), "forbidden": TRAP.take(), "helpers": helper_uses(),
+                 "value": None}
         limit = header.get("max_reply_bytes")
         if limit and isinstance(value, np.ndarray) and value.nbytes > limit:
             reply["type"] += f" of shape {tuple(value.shape)}, too large to send back"

@@ -1,51 +1,90 @@
-"""What a library looks like in the NumPy-only worker that runs the conv2d parts: a stand-in that explains the rule.
+"""What a library looks like in the NumPy-only worker that runs the conv2d parts: a stand-in that says what it allows.
 
 The real TensorFlow, Keras, SciPy, scikit-learn, PyTorch and JAX cannot be read there (the sandbox covers them), so
-`import tensorflow as tf` at the top of convolution.py, common in course code that never uses it, finds this
-stand-in instead and still works. Converting a result (`tf.convert_to_tensor(out)`, `tf.constant`, `tf.cast`, the
-dtypes, `isinstance(x, tf.Tensor)`) runs with NumPy; any other use while conv2d runs (`tf.reduce_sum`, `tf.tensordot`,
-a Keras layer, every convolution) raises ForbiddenLibraryError naming the line and the rule. Top-level set-up in a
-file that also holds the model (`tf.random.set_seed(0)`, `class CNN(tf.keras.Model)`) still imports.
+`import tensorflow as tf` at the top of convolution.py, common in course code, finds this stand-in instead. Then:
+
+- TensorFlow's array helpers (tf.reduce_sum, tf.pad, tf.transpose, tf.tensordot, tf.shape, tf.debugging asserts, a
+  tf.keras.layers.Layer base class, dtypes, tf.convert_to_tensor, ...; _tensorflow_on_numpy.HELPERS) run as their
+  NumPy equivalents: they compute no convolution, and the grader grades the arithmetic of the code that uses them.
+  Each call is noted (take_uses) for part 2.1's NumPy-only rule, when a course sets it, and for part 3.1's note.
+- a convolution (tf.nn.conv2d, Keras' Conv2D, scipy.signal.correlate2d, ...; _names.forbidden_api) raises
+  ForbiddenLibraryError naming the line: the assignment asks the student to compute the convolution.
+- any other name raises NotAvailableError: it is not a convolution, but it does not exist here; the message says so.
+Top-level set-up in a file that also holds the model (`tf.random.set_seed(0)`, `class CNN(tf.keras.Model)`) still
+imports.
 """
 import importlib.machinery
 import sys
 
-import numpy as np
+from _names import forbidden_api
+import _tensorflow_on_numpy
+from _tensorflow_on_numpy import HELPERS
 
-RULE = "conv2d must be written with NumPy only (the assignment's rule)"
-
-# The only tensorflow names that run (with NumPy): converting a result, which one course's stencil asks for
-# (`return tf.convert_to_tensor(out)`). Every other use is the library doing the work and is refused.
-TENSORFLOW_EQUIVALENTS = {
-    "convert_to_tensor": lambda value, dtype=None, **_: np.asarray(value, dtype=_dtype(dtype)),
-    "constant": lambda value, dtype=None, **_: np.asarray(value, dtype=_dtype(dtype)),
-    "cast": lambda value, dtype, **_: np.asarray(value).astype(_dtype(dtype)),
-}
-DTYPES = {name: np.dtype(name) for name in ("float16", "float32", "float64", "int8", "int16", "int32", "int64",
-                                             "uint8", "bool")}
-
-
-def _dtype(dtype):
-    return None if dtype is None else np.dtype(getattr(dtype, "name", dtype))
+RULE = "conv2d must compute the convolution itself (the assignment's rule)"
+STAND_IN_FILES = frozenset({__file__, _tensorflow_on_numpy.__file__})
+_USES = []     # "`tensorflow.reduce_sum` (line 12)" for each helper call since the last take_uses()
 
 
 class ForbiddenLibraryError(RuntimeError):
-    """A library was used where the assignment asks for NumPy only."""
+    """A library convolution was called where the assignment asks for the student's own."""
+
+
+class NotAvailableError(NotImplementedError):
+    """A library name that is no convolution, but does not exist in the worker that grades conv2d."""
 
 
 def _caller():
-    """(file, line) of the first frame outside this stand-in: where the student used the library."""
+    """(file, line) of the first frame outside the stand-ins: where the student used the library."""
     frame = sys._getframe(1)
-    while frame is not None and frame.f_code.co_filename == __file__:
+    while frame is not None and frame.f_code.co_filename in STAND_IN_FILES:
         frame = frame.f_back
     if frame is None:
         return "?", 0
     return frame.f_code.co_filename.rsplit("/", 1)[-1], frame.f_lineno
 
 
+def take_uses():
+    """The helper calls noted since the last take, in order, each once."""
+    uses = list(dict.fromkeys(_USES))
+    del _USES[:]
+    return uses
+
+
+def _note(path):
+    file, line = _caller()
+    _USES.append(f"`{path}` (line {line})")
+
+
+def _noted(path, helper):
+    """helper, noting each call with the student's line. Classes stay classes (a student's layer subclasses
+    Layer): Layer and Variable note their own instances through _tensorflow_on_numpy.on_use."""
+    if isinstance(helper, type) or not callable(helper):
+        return helper
+
+    def noted(*args, **kwargs):
+        _note(path)
+        return helper(*args, **kwargs)
+    noted.__name__ = noted.__qualname__ = path.rsplit(".", 1)[-1]
+    return noted
+
+
+def _refuse(path):
+    """The error for using `path`: the rule for a convolution, 'not available' for anything else."""
+    file, line = _caller()
+    if forbidden_api(path):
+        return ForbiddenLibraryError(f"`{path}` called in {file}, line {line}: {RULE}; it is a library "
+                                     "convolution.")
+    return NotAvailableError(f"`{path}` is not available while conv2d is graded ({file}, line {line}): the grader "
+                             "runs conv2d with NumPy, and with TensorFlow's common array helpers (tf.reduce_sum, "
+                             "tf.pad, tf.transpose, tf.tensordot, ...) as NumPy; write this step with NumPy.")
+
+
+_tensorflow_on_numpy.on_use = _note
+
+
 class StandIn:
-    """A library name (`tensorflow.nn.conv2d`): attributes give deeper names, calling it raises (or runs the NumPy
-    equivalent for the few names listed above)."""
+    """A library name (`tensorflow.nn.conv2d`): attributes give deeper names or the helper of that name; calling
+    a name that is no helper raises (_refuse)."""
 
     def __init__(self, path):
         object.__setattr__(self, "_path", path)
@@ -54,13 +93,8 @@ class StandIn:
         if name.startswith("__") and name.endswith("__"):
             raise AttributeError(name)
         path = f"{self._path}.{name}"
-        if path.startswith("tensorflow.") and path.count(".") == 1:
-            if name in TENSORFLOW_EQUIVALENTS:
-                return TENSORFLOW_EQUIVALENTS[name]
-            if name in DTYPES:
-                return DTYPES[name]
-            if name == "Tensor":
-                return np.ndarray
+        if path in HELPERS:
+            return _noted(path, HELPERS[path])
         return StandIn(path)
 
     def __call__(self, *args, **kwargs):
@@ -68,23 +102,19 @@ class StandIn:
             # Top-level set-up in a file that also holds the model (tf.random.set_seed(0), a layer built at
             # import): the module must still import for conv2d to be graded; nothing here runs conv2d.
             return StandIn(f"{self._path}()")
-        file, line = _caller()
-        raise ForbiddenLibraryError(f"`{self._path}` called in {file}, line {line}: {RULE}; only NumPy is "
-                                    "available while conv2d is graded.")
+        raise _refuse(self._path)
 
     def __repr__(self):
-        return f"<stand-in for {self._path}: {RULE}>"
+        return f"<{self._path}, as the worker that grades conv2d has it>"
 
     def __mro_entries__(self, bases):
         """`class CNN(tf.keras.Model)` in the same file as conv2d: the class can be made, not used."""
         path = self._path
 
-        class Forbidden:
+        class Unavailable:
             def __init__(self, *args, **kwargs):
-                file, line = _caller()
-                raise ForbiddenLibraryError(f"`{path}` used in {file}, line {line}: {RULE}; only NumPy is "
-                                            "available while conv2d is graded.")
-        return (Forbidden,)
+                raise _refuse(path)
+        return (Unavailable,)
 
 
 class _SubmoduleFinder:
