@@ -221,7 +221,7 @@ def measure(size=240, seed=1, threshold=None, out=None):
         started = time.monotonic()
         submissions = similarity.load(similarity.named_submissions([scratch / "class"]))
         loaded = time.monotonic() - started
-        pairs, seconds = similarity.report(submissions, Path(out) if out else scratch, threshold)
+        pairs, seconds, _ = similarity.report(submissions, Path(out) if out else scratch, threshold)
         precision, recall, hits, flagged, actual = precision_recall(pairs, truth)
         false = [pair for pair in pairs if pair.flagged and truth[pair.a.name] != truth[pair.b.name]]
         return {"submissions": size, "seed": seed, "threshold": threshold, "precision": precision,

@@ -15,7 +15,7 @@ IM2COL = (CATALOGUE / "correct" / "im2col_one_matmul" / "convolution.py").read_t
 def score(source_a, source_b, **options):
     submissions = [similarity.Submission("a", {"convolution.py": source_a}),
                    similarity.Submission("b", {"convolution.py": source_b})]
-    similarity.fingerprint_all(submissions, max_share=0)
+    similarity.fingerprint_all(submissions, common_share=0)
     pairs = similarity.compare(submissions, floor=0, **options)
     return pairs[0] if pairs else None
 
@@ -62,7 +62,7 @@ def test_report_on_folders_escapes_student_text(tmp_path):
     assert "convolution.py:" in flagged[0]["matched_lines_b"]
     page = (out / flagged[0]["page"]).read_text()
     assert "<script" not in page and "<img" not in page and "&lt;script&gt;" in page
-    assert 'class="m"' in page and "Content-Security-Policy" in page
+    assert 'class="r0"' in page and "Content-Security-Policy" in page
     summary = (out / "summary.md").read_text()
     assert summary.startswith("# Grading summary\n\nscores\n\n## Flagged submissions\n\n- x\n")
     assert "alice\\<script\\>" in summary and "<script>" not in summary
@@ -79,7 +79,7 @@ def test_against_earlier_terms_compares_with_the_class_only(tmp_path):
     submissions = similarity.load(similarity.named_submissions([tmp_path / "now"]))
     submissions += similarity.load({f"earlier:{n}": p for n, p in
                                     similarity.named_submissions([tmp_path / "then"]).items()}, earlier=True)
-    pairs, _ = similarity.report(submissions, tmp_path / "out")
+    pairs, _, _ = similarity.report(submissions, tmp_path / "out")
     assert sorted((p.a.name, p.b.name) for p in pairs if p.flagged) == [("dan", "earlier:old1"), ("dan", "earlier:old2")]
 
 
