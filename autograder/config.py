@@ -91,7 +91,7 @@ class SimilaritySettings:
     # Given code (stencils, handouts, earlier releases): files or folders of .py/.ipynb whose code is subtracted, as
     # MOSS's base files. Relative paths are read from the folder of the config file that names them.
     base: tuple = ()
-    threshold: float = 0.5           # flag a pair whose strongest file scores at least this
+    threshold: float = 0.6           # flag a pair whose strongest file scores at least this (measured: README)
     min_fingerprints: int = 15       # both files need this much code of their own (after the given code) to be judged
     # Common code: a fingerprint in more than common_share of the class AND in at least common_at_least submissions
     # is an idiom, not copying (a class smaller than 2 x common_at_least keeps all, so a copy ring cannot hide).

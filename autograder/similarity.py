@@ -31,6 +31,7 @@ OUT/similarity/ (opening at the strongest files, matched regions in distinct col
 common code marked), and a "Similarity" section of summary.md. Everything from a submission is escaped on the pages,
 and the pages forbid scripts (Content-Security-Policy). Nothing is written when the paths are not submissions.
 """
+import ast
 import builtins
 import hashlib
 import io
@@ -63,6 +64,7 @@ COMMON_SHARE = SETTINGS.common_share
 COMMON_AT_LEAST = SETTINGS.common_at_least
 MAX_TOKENS = 200_000        # per file: a hostile file (a 4 MB one-liner) costs bounded work
 MAX_BASE_FILES = 500        # per --base folder walked
+MAX_FUNCTIONS = 200         # per file: functions scored on their own (more are compared only within their file)
 NOTEBOOK_CELL = re.compile(r"^# --- notebook cell (\d+) ---$")   # intake's marker between a notebook's cells
 
 KEPT_NAMES = frozenset(dir(builtins)) | {
@@ -165,13 +167,17 @@ class Submission:
     name: str
     sources: dict                                   # file name -> source text
     cells: dict = field(default_factory=dict)       # notebook file name -> [(first line, cell number)]
-    prints: dict = field(default_factory=dict)      # file name -> {hash: [(first line, last line)]}, own code only
+    prints: dict = field(default_factory=dict)      # unit -> {hash: [(first line, last line)]}, own code only
+    unit_file: dict = field(default_factory=dict)   # unit -> its file: a unit is a file or one function of it
     given: dict = field(default_factory=dict)       # file name -> {line: "given" | "common"}: code not counted
     earlier: bool = False                           # from --against (earlier terms): compared with this class only
     problem: str = ""                               # why it could not be read
 
-    def size(self, file_name):
-        return len(self.prints.get(file_name, ()))
+    def size(self, unit):
+        return len(self.prints.get(unit, ()))
+
+    def file_of(self, unit):
+        return self.unit_file.get(unit, unit)
 
     def where(self, file_name, line):
         """How a line is shown: "12" in a .py file, "cell 3 line 4" in a notebook."""
@@ -180,6 +186,23 @@ class Submission:
             return str(line)
         first, number = max(((f, n) for f, n in starts if f <= line), default=(1, 0))
         return f"cell {number} line {line - first + 1}"
+
+
+def function_spans(source):
+    """[(name, first line, last line)] of the module's functions and methods; [] when it does not parse (a student's
+    syntax error, or nesting too deep for the parser: the file is still compared whole)."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return []
+    spans = []
+    for node in tree.body:
+        members = node.body if isinstance(node, ast.ClassDef) else [node]
+        for member in members:
+            if isinstance(member, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                prefix = f"{node.name}." if member is not node else ""
+                spans.append((f"{prefix}{member.name}()", member.lineno, member.end_lineno))
+    return spans[:MAX_FUNCTIONS]
 
 
 def _notebook_name(path):
@@ -287,9 +310,10 @@ def given_code(base=()):
     return code
 
 
-def fingerprint_all(submissions, base=(), common_share=COMMON_SHARE, common_at_least=COMMON_AT_LEAST):
+def fingerprint_all(submissions, base=(), common_share=COMMON_SHARE, common_at_least=COMMON_AT_LEAST, functions=True):
     """Fill each submission's prints with its own code: minus the given code (stencil, base files) and minus the
-    fingerprints common to the class. Returns the GivenCode with what was removed."""
+    fingerprints common to the class; each file is a unit, and (with `functions`) so is each of its functions.
+    Returns the GivenCode with what was removed."""
     code = given_code(base)
     raw = {}
     for submission in submissions:
@@ -306,7 +330,7 @@ def fingerprint_all(submissions, base=(), common_share=COMMON_SHARE, common_at_l
         code.common = {value for value, count in counts.items() if count >= code.common_limit}
     seen_given = set()
     for submission in submissions:
-        submission.prints, submission.given = {}, {}
+        submission.prints, submission.given, submission.unit_file = {}, {}, {}
         for file_name, prints in raw[submission.name].items():
             own, marks = {}, {}
             for value, places in prints.items():
@@ -319,8 +343,18 @@ def fingerprint_all(submissions, base=(), common_share=COMMON_SHARE, common_at_l
                             marks.setdefault(line, kind)
                 else:
                     own[value] = [(first, last) for _, first, last in places]
-            submission.prints[file_name] = own
             submission.given[file_name] = marks
+            submission.prints[file_name] = own
+            submission.unit_file[file_name] = file_name
+            # each function is scored on its own too: one copied function among the student's own is evidence
+            for function, first_line, last_line in function_spans(submission.sources[file_name]) if functions else ():
+                inside = {value: [(a, b) for a, b in places if first_line <= a and b <= last_line]
+                          for value, places in own.items()}
+                inside = {value: places for value, places in inside.items() if places}
+                if inside and len(inside) < len(own):
+                    unit = f"{file_name}:{function}"
+                    submission.prints[unit] = inside
+                    submission.unit_file[unit] = file_name
     code.given_removed = len(seen_given)
     return code
 
@@ -363,6 +397,8 @@ class Pair:
         theirs = set().union(*other.prints.values()) if other.prints else set()
         covered = defaultdict(set)
         for file_name, prints in mine.prints.items():
+            if mine.file_of(file_name) != file_name:
+                continue                 # a function's lines are its file's
             for value in prints.keys() & theirs:
                 for first, last in prints[value]:
                     covered[file_name].update(range(first, last + 1))
@@ -371,7 +407,7 @@ class Pair:
     def regions(self, match):
         """Matched regions of one FileMatch: [(first, last line in a's file, first, last line in b's file)] in a's
         order; shared fingerprints next to each other on both sides form one region."""
-        prints_a, prints_b = self.a.prints[match.file_a], self.b.prints[match.file_b]
+        prints_a, prints_b = self.a.prints[match.file_a], self.b.prints[match.file_b]   # units: lines of their files
         spans = sorted((prints_a[value][0], prints_b[value][0]) for value in prints_a.keys() & prints_b.keys())
         regions = []
         for (a_first, a_last), (b_first, b_last) in spans:

@@ -130,6 +130,9 @@ def page(pair, threshold):
              '<span class="g">given or common code: not counted</span></p>']
     shown_files = (set(), set())
     for index, match in enumerate(m for m in pair.matches if m.shared):
+        file_a, file_b = pair.a.file_of(match.file_a), pair.b.file_of(match.file_b)
+        if file_a in shown_files[0] and file_b in shown_files[1]:
+            continue                     # a weaker match within files already shown (a function of a shown file)
         regions = pair.regions(match)
         prefix = f"f{index}"
         heading = (f"<h2>{html.escape(match.file_a)} / {html.escape(match.file_b)}: {match.score:.0%} "
@@ -137,18 +140,20 @@ def page(pair, threshold):
         links = []
         for number, (a_first, a_last, b_first, b_last) in enumerate(regions[:MAX_REGIONS_LISTED], start=1):
             colour = (number - 1) % len(REGION_COLOURS)
+            where_a = shown_ranges(pair.a, file_a, range(a_first, a_last + 1))
+            where_b = shown_ranges(pair.b, file_b, range(b_first, b_last + 1))
             links.append(f'<li><span class="r{colour}">region {number}</span>: '
-                         f'<a href="#{prefix}a-r{number}">{a} {html.escape(shown_ranges(pair.a, match.file_a, range(a_first, a_last + 1)))}</a>'
-                         f' — <a href="#{prefix}b-r{number}">{b} {html.escape(shown_ranges(pair.b, match.file_b, range(b_first, b_last + 1)))}</a></li>')
+                         f'<a href="#{prefix}a-r{number}">{a} {html.escape(where_a)}</a> — '
+                         f'<a href="#{prefix}b-r{number}">{b} {html.escape(where_b)}</a></li>')
         if len(regions) > MAX_REGIONS_LISTED:
             links.append(f"<li>and {len(regions) - MAX_REGIONS_LISTED} more regions</li>")
         parts += [heading, "<ul>" + "".join(links) + "</ul>",
-                  f"<table><tr><td><h2>{a} — {html.escape(match.file_a)}</h2>"
-                  f"{render_file(pair.a, match.file_a, regions, 'a', prefix)}</td>"
-                  f"<td><h2>{b} — {html.escape(match.file_b)}</h2>"
-                  f"{render_file(pair.b, match.file_b, regions, 'b', prefix)}</td></tr></table>"]
-        shown_files[0].add(match.file_a)
-        shown_files[1].add(match.file_b)
+                  f"<table><tr><td><h2>{a} — {html.escape(file_a)}</h2>"
+                  f"{render_file(pair.a, file_a, regions, 'a', prefix)}</td>"
+                  f"<td><h2>{b} — {html.escape(file_b)}</h2>"
+                  f"{render_file(pair.b, file_b, regions, 'b', prefix)}</td></tr></table>"]
+        shown_files[0].add(file_a)
+        shown_files[1].add(file_b)
     for submission, shown in zip((pair.a, pair.b), shown_files):
         for file_name in sorted(set(submission.sources) - shown):
             parts.append(f"<details><summary>{html.escape(submission.name)} — {html.escape(file_name)} "
