@@ -426,14 +426,15 @@ def compare(submissions, threshold=THRESHOLD, min_fingerprints=MIN_FINGERPRINTS,
     floor = threshold / 2 if floor is None else floor
     holders = defaultdict(list)
     for index, submission in enumerate(submissions):
-        for file_name, prints in submission.prints.items():
+        for unit, prints in submission.prints.items():
+            whole_file = submission.file_of(unit) == unit
             for value in prints:
-                holders[value].append((index, file_name))
+                holders[value].append((index, unit, whole_file))
     shared = defaultdict(int)
     for places in holders.values():
-        for i, (first, file_a) in enumerate(places):
-            for second, file_b in places[i + 1:]:
-                if first != second:
+        for i, (first, file_a, whole_a) in enumerate(places):
+            for second, file_b, whole_b in places[i + 1:]:
+                if first != second and whole_a == whole_b:     # a file with a file, a function with a function
                     shared[(first, second, file_a, file_b)] += 1
     by_pair = defaultdict(list)
     for (first, second, file_a, file_b), count in shared.items():
@@ -546,12 +547,9 @@ def settings_from(args):
         except ConfigError as error:
             args.parser.error(str(error))
         config_dir = Path(args.config).resolve().parent
-    base = [str(config_dir / path) for path in settings.base] + list(args.base)
-    pick = lambda given, default: default if given is None else given   # noqa: E731
-    return {"threshold": pick(args.threshold, settings.threshold),
-            "min_fingerprints": pick(args.min_fingerprints, settings.min_fingerprints),
-            "common_share": pick(args.common_share, settings.common_share),
-            "common_at_least": pick(args.common_at_least, settings.common_at_least), "base": base}
+    chosen = {name: getattr(args, name) for name in ("threshold", "min_fingerprints", "common_share", "common_at_least")}
+    return {**{name: getattr(settings, name) if value is None else value for name, value in chosen.items()},
+            "base": [str(config_dir / path) for path in settings.base] + list(args.base)}
 
 
 def run(args):

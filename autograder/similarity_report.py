@@ -122,7 +122,7 @@ def page(pair, threshold):
     title = f"{pair.a.name} / {pair.b.name}: {pair.score:.0%}"
     parts = [HEAD.format(title=html.escape(title)), f"<h1>{html.escape(title)}</h1>",
              f"<p>Carried by <b>{html.escape(pair.best.file_a)}</b> ({a}) and <b>{html.escape(pair.best.file_b)}</b> "
-             f"({b}): {pair.best.shared} shared fingerprints, {pair.best.score:.0%} of the smaller file's "
+             f"({b}): {pair.best.shared} shared fingerprints, {pair.best.score:.0%} of the smaller side's "
              f"{min(pair.a.size(pair.best.file_a), pair.b.size(pair.best.file_b))}; flagged at {threshold:.0%}. "
              "A file's fingerprints are its own code: given code (the stencil and the base files) and code common "
              "to the class are not counted. Similar code is a reason to look, not proof.</p>",
@@ -166,7 +166,7 @@ def filters_text(code):
     """What the filters removed, in one sentence (the index page and the summary say it)."""
     base = f"{len(code.base_files)} base file(s)" if code.base_files else "no base files"
     if code.common_limit:
-        common = (f"{len(code.common)} fingerprints found in {code.common_limit} or more of the "
+        common = (f"{len(code.common)} fingerprint(s) found in {code.common_limit} or more of the "
                   f"{code.class_size} submissions were removed as common code")
     else:
         common = (f"no fingerprint was removed as common code (the class of {code.class_size} is too small for "
@@ -190,7 +190,7 @@ def index_page(pairs, submissions, code, threshold):
     return (HEAD.format(title="Similarity") + "<h1>Similarity</h1>"
             f"<p>{sum(not s.earlier for s in submissions)} submissions compared; {flagged} pairs at or above "
             f"{threshold:.0%} (listed: every pair at or above {threshold / 2:.0%}). A pair scores as its strongest "
-            "pair of files: the fingerprints they share over the smaller file's.</p>"
+            "pair of files (or of functions): the fingerprints they share over the smaller one's.</p>"
             f"<p>{html.escape(filters_text(code))}</p>"
             + (f"<p>Base files: {html.escape(', '.join(code.base_files))}</p>" if code.base_files else "")
             + (f"<p>Not compared (could not be read): {html.escape(', '.join(s.name for s in unread))}</p>"
