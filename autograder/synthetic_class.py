@@ -1,7 +1,9 @@
-"""A synthetic class for measuring the similarity report: copies disguised the way students disguise them, among
-genuinely different implementations, with the truth known.
+"""Measuring the similarity report: on a synthetic class (copies disguised the way students disguise them, among
+genuinely different implementations, with the truth known), and on real public student code (tests/similarity_real,
+its true copy pairs found by reading; see main_evaluate at the end).
 
-    python -m autograder similarity --synthetic 240 [--seed 1] [--threshold 0.5] [--out DIR]
+    python -m autograder similarity --synthetic 240 [--seed 1] [--threshold 0.6] [--out DIR]
+    python -m autograder similarity --evaluate [DIR]
 
 Families (the "original" each copy comes from) are implementations of conv2d written independently: the catalogue's
 correct ones that do not share a template (window_einsum, im2col_one_matmul, offsets_matmul,
