@@ -87,12 +87,27 @@ class SandboxLimits:
 
 
 @dataclass(frozen=True)
+class SimilaritySettings:
+    """The similarity report (python -m autograder similarity); the README's "Similarity" section has the figures."""
+    # Given code (stencils, handouts, earlier releases): files or folders of .py/.ipynb whose code is subtracted, as
+    # MOSS's base files. Relative paths are read from the folder of the config file that names them.
+    base: tuple = ()
+    threshold: float = 0.6           # flag a pair whose strongest file scores at least this (measured: README)
+    min_fingerprints: int = 15       # both files need this much code of their own (after the given code) to be judged
+    # Common code: a fingerprint in more than common_share of the class AND in at least common_at_least submissions
+    # is an idiom, not copying (a class smaller than 2 x common_at_least keeps all, so a copy ring cannot hide).
+    common_share: float = 0.2
+    common_at_least: int = 10
+
+
+@dataclass(frozen=True)
 class Config:
     points: Points = field(default_factory=Points)
     tolerance: Tolerance = field(default_factory=Tolerance)
     performance: PerformanceBudget = field(default_factory=PerformanceBudget)
     model: ModelCheck = field(default_factory=ModelCheck)
     sandbox: SandboxLimits = field(default_factory=SandboxLimits)
+    similarity: SimilaritySettings = field(default_factory=SimilaritySettings)
     # Gradescope visibility of the hidden conv2d cases: "hidden", "after_due_date", "after_published" or "visible".
     hidden_visibility: str = "after_published"
     # The strides form in which the parts that score the convolution (2.2-2.4, 3.1) call conv2d, with padding
@@ -177,6 +192,9 @@ CHECKS = {
     **{f"sandbox.{name}": _positive for name in SandboxLimits.__dataclass_fields__},
     "hidden_visibility": _one_of(*VISIBILITIES), "canonical_strides": _one_of(*STRIDE_FORMS),
     "submissions_per_day": _non_negative,
+    "similarity.base": lambda value: all(isinstance(item, str) for item in value) or "must be an array of paths",
+    "similarity.threshold": _fraction, "similarity.min_fingerprints": _positive,
+    "similarity.common_share": _fraction, "similarity.common_at_least": _positive,
 }
 
 

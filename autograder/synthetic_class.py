@@ -1,7 +1,9 @@
-"""A synthetic class for measuring the similarity report: copies disguised the way students disguise them, among
-genuinely different implementations, with the truth known.
+"""Measuring the similarity report: on a synthetic class (copies disguised the way students disguise them, among
+genuinely different implementations, with the truth known), and on real public student code (tests/similarity_real,
+its true copy pairs found by reading; see main_evaluate at the end).
 
-    python -m autograder similarity --synthetic 240 [--seed 1] [--threshold 0.5] [--out DIR]
+    python -m autograder similarity --synthetic 240 [--seed 1] [--threshold 0.6] [--out DIR]
+    python -m autograder similarity --evaluate [DIR]
 
 Families (the "original" each copy comes from) are implementations of conv2d written independently: the catalogue's
 correct ones that do not share a template (window_einsum, im2col_one_matmul, offsets_matmul,
@@ -221,7 +223,7 @@ def measure(size=240, seed=1, threshold=None, out=None):
         started = time.monotonic()
         submissions = similarity.load(similarity.named_submissions([scratch / "class"]))
         loaded = time.monotonic() - started
-        pairs, seconds = similarity.report(submissions, Path(out) if out else scratch, threshold)
+        pairs, seconds, _ = similarity.report(submissions, Path(out) if out else scratch, threshold)
         precision, recall, hits, flagged, actual = precision_recall(pairs, truth)
         false = [pair for pair in pairs if pair.flagged and truth[pair.a.name] != truth[pair.b.name]]
         return {"submissions": size, "seed": seed, "threshold": threshold, "precision": precision,
@@ -245,4 +247,103 @@ def main_measure(size, seed, threshold, out):
           "fingerprint, compare and write the report")
     for a, family_a, b, family_b, score in figures["false_positives"]:
         print(f"  false positive: {a} ({family_a}) / {b} ({family_b}): {score:.0%}")
+    return 0
+
+
+# -- real public code -----------------------------------------------------------------------------------------------
+# tests/similarity_real/manifest.json names every submission's source (repository, path, commit), each course's
+# given code and the true copy pairs, found by reading the code before the tool ran on the set.
+
+THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+
+
+def real_set(folder):
+    """(manifest, {name: path}, [base files], {frozenset pair}) of the real-code set in `folder`."""
+    import json
+    folder = Path(folder)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    named = {entry["name"]: folder / entry["name"] for entry in manifest["submissions"]}
+    base = [str(folder / path) for course in manifest["courses"].values() for path in course["base"]]
+    copies = {frozenset(pair[:2]) for pair in manifest["copies"]}
+    return manifest, named, base, copies
+
+
+def table(scores, copies, thresholds=THRESHOLDS):
+    """[(threshold, flagged, true positives, precision, recall)] from {frozenset pair: score or None (not judged)}."""
+    rows = []
+    for threshold in thresholds:
+        flagged = {pair for pair, score in scores.items() if score is not None and score >= threshold}
+        hits = len(flagged & copies)
+        rows.append((threshold, len(flagged), hits, hits / len(flagged) if flagged else 1.0,
+                     hits / len(copies) if copies else 1.0))
+    return rows
+
+
+def tool_scores(named, base, settings, functions=True):
+    """{frozenset pair: score (None when not judged)} of this project's report on the set."""
+    from autograder import similarity
+    submissions = similarity.load(named)
+    similarity.fingerprint_all(submissions, base, settings["common_share"], settings["common_at_least"],
+                               functions=functions)
+    pairs = similarity.compare(submissions, min_fingerprints=settings["min_fingerprints"], floor=0)
+    return {frozenset((pair.a.name, pair.b.name)): pair.score if pair.best.judged else None for pair in pairs}
+
+
+def copydetect_scores(named, base):
+    """{frozenset pair: score} from copydetect (if it is importable): a pair's score is the larger of its two
+    similarities, as copydetect's report flags a pair when either reaches display_t; base files as boilerplate.
+    None when copydetect is not installed."""
+    try:
+        from copydetect import CopyDetector
+    except ImportError:
+        return None
+    boilerplate = sorted({str(Path(path).parent) for path in base})
+    files = {str(path / "convolution.py"): name for name, path in named.items()}
+    detector = CopyDetector(test_dirs=[str(path) for path in named.values()], boilerplate_dirs=boilerplate,
+                            extensions=["py"], display_t=0.0, silent=True, autoopen=False)
+    detector.run()
+    scores = {}
+    for i, test in enumerate(detector.test_files):
+        for j, ref in enumerate(detector.ref_files):
+            a, b = files.get(str(test)), files.get(str(ref))
+            if a and b and a != b:
+                score = float(max(detector.similarity_matrix[i, j]))
+                key = frozenset((a, b))
+                scores[key] = max(score, scores.get(key, 0.0))
+    return scores
+
+
+def main_evaluate(folder, settings):
+    """`similarity --evaluate`: precision and recall per threshold on the real-code set, for this report (as
+    configured), the same without given code or function units (what each contributes), and copydetect."""
+    manifest, named, base, copies = real_set(folder)
+    courses = sorted(manifest["courses"])
+    print(f"real public code: {len(named)} submissions from {len(courses)} courses' stencils ({', '.join(courses)}), "
+          f"{len(copies)} true copy pairs of {len(named) * (len(named) - 1) // 2}; base files: {len(base)}")
+    methods = [("this report", tool_scores(named, base, settings)),
+               ("  without function units", tool_scores(named, base, settings, functions=False)),
+               ("  without base files", tool_scores(named, (), settings)),
+               ("  neither (the report before issue 22)", tool_scores(named, (), {**settings, "common_share": 0.5},
+                                                                      functions=False))]
+    detected = copydetect_scores(named, base)
+    if detected is None:
+        print("(copydetect is not installed: its row is left out; `pip install copydetect==0.5.0` elsewhere to compare)")
+    else:
+        methods.append(("copydetect 0.5.0 (base as boilerplate)", detected))
+    print(f"\n| method | threshold | flagged | true copies flagged | precision | recall |")
+    print("|---|---|---|---|---|---|")
+    for label, scores in methods:
+        for threshold, flagged, hits, precision, recall in table(scores, copies):
+            mark = " **(default)**" if label == "this report" and abs(threshold - settings["threshold"]) < 1e-9 else ""
+            print(f"| {label} | {threshold:.1f}{mark} | {flagged} | {hits} | {precision:.3f} | {recall:.3f} |")
+    scores = methods[0][1]
+    threshold = settings["threshold"]
+    missed = sorted(pair for pair in copies if (scores.get(pair) or 0) < threshold)
+    false = sorted((pair for pair, score in scores.items()
+                    if score is not None and score >= threshold and pair not in copies), key=lambda p: -scores[p])
+    print(f"\nat the default threshold {threshold}:")
+    for pair in missed:
+        print(f"  missed copy: {' / '.join(sorted(pair))} (score {scores.get(pair)})")
+    for pair in false:
+        print(f"  false positive: {' / '.join(sorted(pair))} (score {scores[pair]:.2f})")
     return 0

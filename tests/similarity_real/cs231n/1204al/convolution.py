@@ -1,0 +1,57 @@
+def conv_forward_naive(x, w, b, conv_param):
+    """
+    A naive implementation of the forward pass for a convolutional layer.
+
+    The input consists of N data points, each with C channels, height H and
+    width W. We convolve each input with F different filters, where each filter
+    spans all C channels and has height HH and width WW.
+
+    Input:
+    - x: Input data of shape (N, C, H, W)
+    - w: Filter weights of shape (F, C, HH, WW)
+    - b: Biases, of shape (F,)
+    - conv_param: A dictionary with the following keys:
+      - 'stride': The number of pixels between adjacent receptive fields in the
+        horizontal and vertical directions.
+      - 'pad': The number of pixels that will be used to zero-pad the input.
+
+    Returns a tuple of:
+    - out: Output data, of shape (N, F, H', W') where H' and W' are given by
+      H' = 1 + (H + 2 * pad - HH) / stride
+      W' = 1 + (W + 2 * pad - WW) / stride
+    - cache: (x, w, b, conv_param)
+    """
+    out = None
+    ###########################################################################
+    # TODO: Implement the convolutional forward pass.                         #
+    # Hint: you can use the function np.pad for padding.                      #
+    ###########################################################################
+    # *****START OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
+
+
+    pad=conv_param["pad"]
+    stride=conv_param["stride"]
+    N,C,H,W=x.shape
+    F,C,HH,WW=w.shape
+    
+    assert (H-HH+2*pad)%stride==0 ,'conv layer. check Height'
+    assert (W-WW+2*pad)%stride==0 ,'conv layer. check Width'
+    outH=1+(H-HH+2*pad)//stride
+    outW=1+(W-WW+2*pad)//stride
+    out=np.zeros((N,F,outH,outW))
+    
+    x_pad=np.pad(x,((0,0),(0,0),(pad,pad),(pad,pad)),'constant')
+    H_pad,W_pad=x_pad.shape[2],x_pad.shape[3]
+    
+    for n in range(N):
+        for f in range(F):
+            for i in range(0,outH):
+                for j in range(0,outW):
+                    out[n,f,i,j]=(x_pad[n,:,i*stride:i*stride+HH,j*stride:j*stride+WW]*w[f,:,:,:]).sum()+b[f]
+
+    # *****END OF YOUR CODE (DO NOT DELETE/MODIFY THIS LINE)*****
+    ###########################################################################
+    #                             END OF YOUR CODE                            #
+    ###########################################################################
+    cache = (x, w, b, conv_param)
+    return out, cache
