@@ -30,6 +30,7 @@ identical scores.
 import argparse
 import json
 import os
+import re
 import socket
 import sys
 import tempfile
@@ -159,6 +160,24 @@ class Probes:
         return problems
 
 
+# What a student may never read (outside what their own code printed): the grader's internals, and words that accuse.
+GRADER_MARKERS = ("[sandbox]", "trap.py", "worker.py", "protocol.py", "_forbidden_library", "_tensorflow_on_numpy",
+                  "/run/cnn-autograder", "cnn-grade-", "autograder/", "autograder.", "notified")
+PRINTED_BLOCK = re.compile(r"Your code printed[^\n]*:\n```.*?```", re.DOTALL)
+
+
+def student_text_problems(results_text, flags):
+    """Where the student-visible results.json says what it must not: a grader file, module or path, "notified",
+    or "library convolution" about code that calls none (a student's own prints are theirs and not judged)."""
+    results = json.loads(results_text)
+    texts = [results.get("output", "")] + [test.get("output", "") for test in results.get("tests", [])]
+    text = PRINTED_BLOCK.sub("", "\n".join(texts))
+    problems = [f"the student sees {marker!r}" for marker in GRADER_MARKERS if marker in text]
+    if "forbidden-api" not in flags and ("calls a library convolution" in text or "is a library convolution" in text):
+        problems.append("the student is told of a library convolution, and none was found")
+    return problems
+
+
 # -- judging one entry ----------------------------------------------------------------------------------------------
 
 def score_problems(verdict, scores, maxima, total, flags):
@@ -209,6 +228,7 @@ def judge(entry):
         judgement.seconds = time.monotonic() - started
         written = (out_dir / "results.json").read_bytes()
         judgement.problems.extend(probes.check(out_dir, written, result.isolation.get("uid")))
+        judgement.problems.extend(student_text_problems(written.decode(), result.flags))
     judgement.scores = {test.number: test.score for test in result.tests}
     maxima = {test.number: test.max_score for test in result.tests}
     judgement.total, judgement.diagnosis, judgement.flags = result.score, result.diagnosis, list(result.flags)

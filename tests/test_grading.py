@@ -130,3 +130,28 @@ def test_a_course_names_its_model_class_and_training_function(tmp_path):
     got = scores(grade_submission(tmp_path, config=course))
     assert (got["4.1"], got["4.2"]) == (POINTS.model_accuracy, POINTS.model_own_conv)
     assert scores(grade_submission(tmp_path))["4.1"] == 0       # the default names are not there
+
+
+def test_tensorflow_helpers_are_allowed_and_a_numpy_only_course_costs_only_the_rule(tmp_path):
+    """A correct conv2d built from tf.pad, tf.multiply and tf.reduce_sum: by default every conv2d part is full and
+    2.1 says the helpers ran as NumPy; a course with numpy_only fails 2.1 alone, naming the calls and the rule."""
+    import dataclasses
+    import shutil
+    shutil.copy(ROOT / "tests" / "catalogue" / "styles" / "tf_pad_multiply_reduce_sum" / "convolution.py", tmp_path)
+    default = grade_submission(tmp_path)
+    got = scores(default)
+    assert (got["2.1"], got["2.2"], got["2.3"], got["2.4"]) == (
+        0, POINTS.conv2d_shapes, POINTS.conv2d_values, POINTS.conv2d_hidden)
+    rule = next(test for test in default.tests if test.number == "2.1")
+    assert rule.status == "passed" and "`tensorflow.reduce_sum`" in rule.output and "as their NumPy" in rule.output
+    shown = json.dumps(report.student_safe(report.to_gradescope(default)))
+    assert "library convolution (" not in shown and "notified" not in shown and "forbidden-api" not in default.flags
+
+    course = dataclasses.replace(CONFIG, numpy_only=True, points=dataclasses.replace(POINTS, conv2d_rule=5))
+    numpy_only = grade_submission(tmp_path, config=course)
+    got = scores(numpy_only)
+    assert (got["2.1"], got["2.2"], got["2.3"], got["2.4"]) == (
+        0, POINTS.conv2d_shapes, POINTS.conv2d_values, POINTS.conv2d_hidden)
+    rule = next(test for test in numpy_only.tests if test.number == "2.1")
+    assert rule.max_score == 5 and rule.status == "failed"
+    assert "NumPy only" in rule.output and "`tensorflow.pad` (line" in rule.output

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from autograder.rules import MAX_SOURCE_BYTES, Finding, check_parsed, find_forbidden, forbidden_api
+from autograder.rules import MAX_SOURCE_BYTES, Finding, check_parsed, find_forbidden, forbidden_api, library_call
 from conftest import SOLUTION
 
 # Each source marks the line(s) that must be reported with "# FLAG" (comments are invisible to the rule).
@@ -307,9 +307,27 @@ def test_syntax_error_raises():
     ("numpy.convolve", None),
     ("scipy.signal.windows.hann", None),
     ("torch.nn.LazyConv2d", "torch.nn.LazyConv2d"),
+    ("scipy.signal._sigtools._convolve2d", "scipy.signal._sigtools._convolve2d"),
+    ("scipy.signal.correlation_lags", None),
 ])
 def test_forbidden_api_names(name, expected):
     assert forbidden_api(name) == expected
+
+
+def test_a_numpy_only_course_also_finds_tensorflow_helpers_but_not_types():
+    source = textwrap.dedent("""
+        import numpy as np
+        import tensorflow as tf
+
+        def conv2d(x, k, s, p):
+            if isinstance(x, tf.Tensor):
+                x = x.numpy()
+            total = tf.reduce_sum(np.asarray(x, dtype=tf.float32))
+            return tf.nn.conv2d(x, k, s, p), total
+    """)
+    assert [f.api for f in find_forbidden(source)] == ["tensorflow.nn.conv2d"]
+    assert [(f.line, f.api) for f in find_forbidden(source, judge=library_call)] == [
+        (8, "tensorflow.reduce_sum"), (9, "tensorflow.nn.conv2d")]
 
 
 def test_finding_fields():

@@ -177,7 +177,9 @@ def grade_command(args):
           f"{args.out}/summary.md")
     if args.similarity:
         from autograder import similarity
-        similarity.main([*map(str, args.paths), "--out", str(args.out)])
+        # the course config's [similarity] table (base code, threshold) applies here too
+        similarity.main([*map(str, args.paths), "--out", str(args.out),
+                         *(["--config", str(args.config)] if args.config else [])])
     if args.compare:
         text, _ = regrade_diff.markdown(args.compare, args.out, before, regrade_diff.load_folder(args.out))
         print("\n" + text)

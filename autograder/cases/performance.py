@@ -100,6 +100,11 @@ def measure_speed(session, budget=None):
                         f"{budget.call_timeout_s:g} s. Replace Python loops over pixels and channels with NumPy "
                         "operations on whole arrays.") from None
                 raise
+            if 1 in reply.changed:
+                raise AssertionError(
+                    "Your conv2d changes its `filters` argument in place (np.asarray does not copy), so a caller that "
+                    "reuses the filters, as your CNN does, gets other filters on its next call. Its speed is scored "
+                    "once it leaves its arguments as they were.")
             output = reply.value
             if not (isinstance(output, np.ndarray) and same_output(output, expected, config.tolerance)):
                 raise AssertionError(f"Your conv2d gives wrong output on the performance layer ({layer}), so its "

@@ -64,6 +64,7 @@ class Reply:
     seconds: float              # wall-clock round trip measured by the grader
     forbidden: List[str] = field(default_factory=list)   # library convolutions called inside conv2d
     helpers: List[str] = field(default_factory=list)     # TensorFlow array helpers run as NumPy ("`name` (line n)")
+    changed: List[int] = field(default_factory=list)     # positions of array arguments the call changed in place
 
 
 class Worker:
@@ -144,7 +145,9 @@ class Worker:
         reply, reply_arrays, seconds = self._request(header, arrays, timeout or self.limits.call_timeout_s)
         value = protocol.decode_value(reply.get("value"), reply_arrays)
         return Reply(value=value, type=str(reply.get("type")), seconds=seconds,
-                     forbidden=_short_strings(reply.get("forbidden")), helpers=_short_strings(reply.get("helpers")))
+                     forbidden=_short_strings(reply.get("forbidden")), helpers=_short_strings(reply.get("helpers")),
+                     changed=[item for item in (reply.get("changed") if isinstance(reply.get("changed"), list)
+                                                else []) if type(item) is int][:len(args)])
 
     def paused(self):
         """A context in which every process of this worker's sandbox is stopped (see Sandbox.paused)."""

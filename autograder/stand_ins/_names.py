@@ -17,7 +17,7 @@ def forbidden_api(dotted_name):
     """The convolution in a dotted name ("tensorflow.nn.conv2d.__call__" -> "tensorflow.nn.conv2d"), or None.
 
     TensorFlow / Keras / JAX: a name matching conv (conv2d, convolution, depthwise_conv2d, Conv2D, keras.ops.conv)
-    and anything under raw_ops containing "Conv"; scipy: SCIPY_CONVOLUTIONS (scipy.signal, scipy.ndimage); torch:
+    and anything under raw_ops containing "Conv"; scipy: any name with convolve or correlate in it; torch:
     anything with conv in its name. NumPy is allowed (np.convolve is 1-D)."""
     parts = dotted_name.split(".")
     root = parts[0]
@@ -25,8 +25,8 @@ def forbidden_api(dotted_name):
         name = parts[end - 1]
         if root in DEEP_LEARNING_ROOTS:
             is_forbidden = CONV_NAME.search(name) or ("raw_ops" in parts[:end - 1] and "conv" in name.lower())
-        elif root == "scipy":
-            is_forbidden = name in SCIPY_CONVOLUTIONS
+        elif root == "scipy":     # its private names too: scipy.signal._sigtools._convolve2d
+            is_forbidden = name in SCIPY_CONVOLUTIONS or "convolve" in name.lower() or "correlate" in name.lower()
         elif root == "torch":
             is_forbidden = "conv" in name.lower()
         else:
