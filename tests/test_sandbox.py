@@ -230,7 +230,7 @@ def test_timeout_kills_then_next_call_gets_a_fresh_worker(simple_worker):
     with pytest.raises(StudentError) as caught:
         simple_worker.call("convolution", "spin", timeout=1)
     assert caught.value.kind == "timeout"
-    assert caught.value.message == "timed out after 1 s"
+    assert caught.value.message.startswith("timed out after 1 s, stopped in convolution.py, line ")
     assert time.monotonic() - started < 15   # the kill does not wait for the student's code (margin for load)
     assert simple_worker.call("convolution", "trivial").value == 1
     assert simple_worker.restarts == 1
@@ -552,3 +552,23 @@ def test_a_worker_that_stops_reading_cannot_hold_the_grader_in_write(tmp_path):
             worker.call("convolution", "echo", np.zeros(4 * 2 ** 20, np.float32), timeout=3)
         assert caught.value.kind == "timeout"
         assert time.monotonic() - started < 30   # the 3 s deadline holds, not the hour the worker sleeps
+
+
+def test_a_timeout_names_the_students_line_where_it_was_stuck(tmp_path):
+    """The worker writes where it is shortly before the deadline; the timeout's message names the student's line
+    (feedback only: the dump comes from the student's own process)."""
+    source = """
+        import numpy as np
+
+        def conv2d(inputs, filters, strides, padding):
+            total = 0
+            while total >= 0:
+                total = (total + 1) % 7
+            return inputs
+    """
+    with Worker(student(tmp_path, convolution=source)) as worker:
+        with pytest.raises(StudentError) as caught:
+            worker.call("convolution", "conv2d", np.ones((1, 2, 2, 1)), None, 1, "SAME", timeout=2)
+    assert caught.value.kind == "timeout"
+    assert caught.value.message.startswith("timed out after 2 s, stopped in convolution.py, line ")
+    assert "total" in caught.value.message

@@ -13,6 +13,7 @@ timeout or death everything of the sandbox is killed and the next request starts
 Anything the student's code did wrong raises StudentError(kind, message) with a student-readable message.
 """
 import os
+import re
 import resource
 import select
 import shutil
@@ -43,6 +44,9 @@ WORKER_NEIGHBOURS = tuple(Path(__file__).with_name(name) for name in ("protocol.
 REPOSITORY = ROOT
 GRADER_FOLDERS = tuple(REPOSITORY / name for name in ("autograder", "solution", ".git", "dist", "examples", "tests"))
 MB = 1024 * 1024
+STUCK_FILE = ".where-it-was-stuck.txt"     # worker.STUCK_FILE, in the scratch folder
+STACK_FRAME = re.compile(r'File "(?P<file>[^"\n]+)", line (?P<line>\d+) in ')   # a line of a faulthandler dump
+MAX_STUCK_CHARS = 64 * 1024
 POLL_SECONDS = 0.1              # how often a waiting grader checks the worker's memory and life
 PASSED_ENVIRONMENT_PREFIXES = ("OPENBLAS_", "OMP_")
 
@@ -140,9 +144,11 @@ class Worker:
         if module not in self.modules:
             raise ValueError(f"module {module!r} is not one of the imported modules {self.modules}")
         arrays = []
+        timeout = timeout or self.limits.call_timeout_s
         header = {"op": "call", "module": module, "function": function, "max_reply_bytes": max_reply_bytes,
+                  "timeout": timeout,
                   "args": _encode_argument(list(args), arrays), "kwargs": _encode_argument(dict(kwargs or {}), arrays)}
-        reply, reply_arrays, seconds = self._request(header, arrays, timeout or self.limits.call_timeout_s)
+        reply, reply_arrays, seconds = self._request(header, arrays, timeout)
         value = protocol.decode_value(reply.get("value"), reply_arrays)
         return Reply(value=value, type=str(reply.get("type")), seconds=seconds,
                      forbidden=_short_strings(reply.get("forbidden")), helpers=_short_strings(reply.get("helpers")),
@@ -304,7 +310,7 @@ class Worker:
                 return message
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                self._fail("timeout", f"timed out after {timeout:g} s")
+                self._fail("timeout", f"timed out after {timeout:g} s{self._where_stuck()}")
             ready, _, _ = select.select([self._reply_fd], [], [], min(POLL_SECONDS, remaining))
             if ready:
                 data = os.read(self._reply_fd, 1 << 20)
@@ -339,6 +345,25 @@ class Worker:
     def _check_output_size(self):
         if self._output_size() >= self.limits.file_size_mb * MB:
             self._fail("died", f"wrote more than {self.limits.file_size_mb} MB of output")
+
+    def _where_stuck(self):
+        """", stopped in convolution.py, line 23 (`code`)" from the dump the worker wrote just before the deadline
+        (worker.STUCK_FILE), or "". The student's own process wrote it: it is feedback, never a score."""
+        try:
+            dump = (self._scratch / STUCK_FILE).read_text(errors="replace")[:MAX_STUCK_CHARS]
+        except OSError:
+            return ""
+        files = {f"{module}.py" for module in self.modules}
+        for match in STACK_FRAME.finditer(dump):
+            name = match["file"].rsplit("/", 1)[-1]
+            if name in files:
+                line = int(match["line"])
+                try:
+                    code = (self.student_dir / name).read_text(errors="replace").splitlines()[line - 1].strip()
+                except (OSError, IndexError):
+                    code = ""
+                return f", stopped in {name}, line {line}" + (f" (`{code[:80]}`)" if code else "")
+        return ""
 
     def _fail(self, kind, message):
         self._stop()

@@ -9,6 +9,7 @@ with the current directory set to a scratch copy of the student's files. The stu
 which the grader pointed at a capped file; the protocol (protocol.py) uses only the two pipe descriptors given on
 the command line.
 """
+import faulthandler
 import os
 import re
 import sys
@@ -32,6 +33,7 @@ except ImportError:                       # in the sandbox: the copies beside th
 # ---------------------------------------------------------------------------------------------------------------
 
 MAX_MESSAGE_CHARS = 4000
+STUCK_FILE = ".where-it-was-stuck.txt"    # in the working directory (see Server.watch_for_a_hang)
 MAX_CHAIN = 16
 ANSI_ESCAPE = re.compile(r"\x1b(?:\[[0-9;?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])")
 
@@ -142,6 +144,7 @@ class Server:
         self.reply_fd = reply_fd
         self.module_names = module_names
         self.modules = {}
+        self.stuck = None
         self.reader = MessageReader()
 
     def send(self, header, arrays=()):
@@ -205,12 +208,15 @@ class Server:
         TRAP.take()
         helper_uses()
         given = [(index, arg.copy()) for index, arg in enumerate(args) if isinstance(arg, np.ndarray)]
+        self.watch_for_a_hang(header.get("timeout"))
         try:
             function = getattr(module, header["function"])
             value = function(*args, **kwargs)
         except BaseException as error:
             TRAP.take()
             return failure(error)
+        finally:
+            faulthandler.cancel_dump_traceback_later()
         reply = {"ok": True, "type": type_name(value), "forbidden": TRAP.take(), "helpers": helper_uses(),
                  "value": None, "changed": changed_arguments(args, given)}
         limit = header.get("max_reply_bytes")
@@ -222,6 +228,20 @@ class Server:
         except BaseException:           # CannotCross, or the student's object misbehaved while being converted
             del reply_arrays[:]
         return reply
+
+    def watch_for_a_hang(self, timeout):
+        """Shortly before the grader's deadline, write where every thread is to STUCK_FILE: when the call times
+        out the grader tells the student the line it was stuck on (feedback only: this is the student's process)."""
+        if not isinstance(timeout, (int, float)) or timeout <= 0.5:
+            return
+        try:
+            if self.stuck is None:
+                self.stuck = open(STUCK_FILE, "w")
+            self.stuck.seek(0)
+            self.stuck.truncate()
+            faulthandler.dump_traceback_later(timeout * 0.9, file=self.stuck)
+        except (OSError, ValueError):
+            pass                     # the student's code closed or replaced it: no line for the hang, no harm
 
     def run_model(self, header, arrays, reply_arrays):
         assignment = self.modules["assignment"]
