@@ -10,7 +10,8 @@ like a laptop.
 The reference is timed exactly the way the student is: solution/convolution.py in a sandboxed NumPy-only worker of
 its own (the same protocol, process set-up, cgroup and environment; student code can neither patch nor signal it),
 on the same arrays, interleaved with the student's calls, each pair back to back, while every process of the
-student's sandbox is stopped (SIGSTOP to its uid): a student's thread or child cannot slow the reference down. Both
+student's sandbox is stopped (SIGSTOP to its uid): a student's thread or child cannot slow the reference down. The
+reference's answer is the expected output the student's is checked against. Both
 sides run their BLAS on one thread with the same steady allocator (autograder.reference.TIMING_ENVIRONMENT, in every
 worker's environment): with each side's default, multi-threaded OpenBLAS in the grader against whatever the worker's
 threads did gave the solution 0.2x-1.4x against itself (issue 12); a reference in a plain process carried ~15% less
@@ -24,13 +25,12 @@ from pathlib import Path
 
 import numpy as np
 from gradescope_utils.autograder_utils.decorators import number
-from threadpoolctl import threadpool_limits
 
 from autograder.cases import GradedCase, scored
 from autograder.gradescope import leaderboard
 from autograder.tolerance import same_output
 from autograder import stand_ins
-from autograder.reference import REFERENCE_PATH, reference_conv2d
+from autograder.reference import REFERENCE_PATH
 from autograder.sandbox import StudentError, Worker
 
 
@@ -85,10 +85,13 @@ def measure_speed(session, budget=None):
     reference = reference_worker(config)
     try:
         for run in range(WARM_UP_RUNS + budget.runs):
-            inputs = rng.standard_normal(budget.input_shape).astype(np.float32)
-            filters = rng.standard_normal(budget.filter_shape).astype(np.float32)
-            with threadpool_limits(limits=1):
-                expected = reference_conv2d(inputs, filters, budget.stride, budget.padding)
+            inputs = rng.standard_normal(budget.input_shape, dtype=np.float32)
+            filters = rng.standard_normal(budget.filter_shape, dtype=np.float32)
+            with worker.paused():
+                # the reference's answer is the expected output: no student code runs in its sandbox
+                answer = reference.call("convolution", "conv2d", inputs, filters, budget.stride, budget.padding,
+                                        timeout=budget.call_timeout_s)
+            expected, reference_time = answer.value, answer.seconds
             try:
                 # (an answer far larger than the right one is not worth sending back to be refused)
                 reply = session.call("convolution", "conv2d", inputs, filters, strides, budget.padding,
@@ -109,9 +112,6 @@ def measure_speed(session, budget=None):
             if not (isinstance(output, np.ndarray) and same_output(output, expected, config.tolerance)):
                 raise AssertionError(f"Your conv2d gives wrong output on the performance layer ({layer}), so its "
                                      "speed is not scored. Fix the conv2d cases first.")
-            with worker.paused():
-                reference_time = reference.call("convolution", "conv2d", inputs, filters, budget.stride,
-                                                budget.padding, timeout=budget.call_timeout_s).seconds
             if reply.seconds / reference_time > 2 * budget.tiers[-1][0]:
                 # far outside every tier: more runs would only spend the student's time budget
                 return Speed([reply.seconds], [reference_time])
