@@ -1,7 +1,7 @@
 """Every output of a grading, rendered from `SubmissionResult`s alone, and written in one place.
 
     one submission                         a class (OUT/)
-    results.json   Gradescope's schema     grades.csv   one row per submission
+    results.json   what Gradescope shows   grades.csv   one row per submission
                    (student_safe: held-back tests stay unguessable)
     grader.json    everything (resuming)   summary.md   distribution, diagnoses, flagged submissions
     overview       the student's summary   scores.png   histogram of the totals (when matplotlib is there)
@@ -153,8 +153,14 @@ def gradescope_stdout(result):
     return "\n".join(lines) + "\n"
 
 
+def gradescope_results(result, quiet=True):
+    """results.json exactly as Gradescope stores and shows it (held-back scores withheld): what the Gradescope entry
+    writes and what a local grading writes, so the two never differ but in time and isolation."""
+    return student_safe(to_gradescope(result), quiet=quiet)
+
+
 SUBMISSION_FILES = {     # DIR/name: renderer of one SubmissionResult
-    "results.json": lambda result: json_text(to_gradescope(result)),     # for Gradescope
+    "results.json": lambda result: json_text(gradescope_results(result)),     # what Gradescope shows
     "grader.json": lambda result: json_text(asdict(result)),             # everything: instructor, resuming, merge
 }
 

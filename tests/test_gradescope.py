@@ -18,6 +18,7 @@ from types import SimpleNamespace
 import jsonschema
 import pytest
 
+from autograder import grade, report
 from autograder.config import CONFIG
 from autograder.gradescope import entry, package
 from autograder.grade import NOT_REACHED, zero_tests
@@ -279,7 +280,7 @@ def test_results_json_appears_when_the_grader_dies(autograder_zip, gradescope_ro
     assert "== fallback:" in stdout
 
 
-def test_the_hidden_score_cannot_be_computed_before_publication(autograder_zip, gradescope_root):
+def test_the_hidden_score_cannot_be_computed_before_publication(autograder_zip, gradescope_root, tmp_path):
     """Gradescope hides the total while a scored test is held back (after_published / after_due_date); our own
     output must not state it either, or the total minus the visible tests would give the hidden part's score."""
     correct = ROOT / "examples" / "submissions" / "correct_tensordot" / "convolution.py"
@@ -296,6 +297,12 @@ def test_the_hidden_score_cannot_be_computed_before_publication(autograder_zip, 
         in results["output"]
     assert "Test 2.4 (20 points) is graded too" in results["output"]
     assert f"score {results['score']:g}/100" in stdout, "the instructor still sees the total"
+    # a local grading writes the same results.json: the same tests, scores, visibility and withheld total
+    shutil.copy(correct, tmp_path / "convolution.py")      # what the zip run was given: convolution.py alone
+    local = json.loads(report.SUBMISSION_FILES["results.json"](grade.grade_submission(tmp_path)))
+    assert [(t["number"], t["score"], t["max_score"], t["visibility"]) for t in local["tests"]] == \
+        [(t["number"], t["score"], t["max_score"], t["visibility"]) for t in results["tests"]]
+    assert local["score"] == results["score"] and local["output"].split("\n\n")[0] == results["output"].split("\n\n")[0]
 
 
 def test_a_scored_test_is_never_written_hidden():
