@@ -64,6 +64,7 @@ class GradingSession:
         self.static_library_calls = []       # with config.numpy_only: the static check's library calls
         self._static_findings = None   # the static check's, made on first use (part 2.1): see static_findings
         self.static_check_fault = ""   # its traceback, if the check itself failed (a grader fault, never a 0)
+        self.static_unparsable = ""    # why convolution.py could not be read as Python, if it could not
         self.stopped = ""            # set when the part must not call student code again (after a timeout or a
                                      # memory kill); the next part starts over with a fresh worker
         self.public_output = ""      # the student's prints up to the end of the public cases
@@ -96,8 +97,8 @@ class GradingSession:
                 if self.config.numpy_only:
                     self.static_library_calls = [f"`{f.api}` (line {f.line})" for f in
                                                  rules.find_forbidden(source, judge=rules.library_call)]
-            except SyntaxError:
-                pass                   # the import fails in the worker and says so, with the line
+            except SyntaxError as error:   # the import fails in the worker and says so, with the line
+                self.static_unparsable = f"{error.msg} (line {error.lineno})"
             except Exception:
                 self.static_check_fault = traceback.format_exc()
         return self._static_findings

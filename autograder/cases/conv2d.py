@@ -131,6 +131,8 @@ class PublicConvolution(ConvScoring):
         if self.session.static_check_fault:    # the runner reports a grader fault for this part alone
             raise RuntimeError(f"the static check failed:\n{self.session.static_check_fault}")
         self.assert_no_library_convolution()
+        self.assertFalse(self.session.static_unparsable, "Not checked: convolution.py is not valid Python "
+                         f"({self.session.static_unparsable}), so nothing of conv2d could be read.")
         calls = ", ".join(self.session.library_calls())
         if calls and self.config.numpy_only:
             self.fail(f"conv2d uses TensorFlow ({calls}), and this course's rule is NumPy only in conv2d, so this "
