@@ -572,3 +572,27 @@ def test_a_timeout_names_the_students_line_where_it_was_stuck(tmp_path):
     assert caught.value.kind == "timeout"
     assert caught.value.message.startswith("timed out after 2 s, stopped in convolution.py, line ")
     assert "total" in caught.value.message
+
+
+def test_colab_imports_do_nothing_where_code_is_graded(tmp_path):
+    """A file written on Colab imports google.colab and mounts a drive at the top: that still imports, in the
+    NumPy-only worker and in the model's, while a real `google` package (protobuf, TensorFlow's) stays the real one."""
+    from autograder import stand_ins
+    source = """
+        from google.colab import drive, files
+        import google.colab.output
+        drive.mount("/content/drive")
+
+        def check():
+            return [drive.mount("/content/drive"), files.upload()]
+
+        def protobuf():
+            import google.protobuf
+            return google.protobuf.__file__ is not None
+    """
+    folder = student(tmp_path, convolution=source)
+    with Worker(folder, deny=stand_ins.DENIED_LIBRARIES, stand_ins=stand_ins.FOLDER) as numpy_only:
+        assert numpy_only.call("convolution", "check").value == [None, None]
+    with Worker(folder, modules=("convolution",)) as full:
+        assert full.call("convolution", "check").value == [None, None]
+        assert full.call("convolution", "protobuf").value is True

@@ -10,6 +10,7 @@ which the grader pointed at a capped file; the protocol (protocol.py) uses only 
 the command line.
 """
 import faulthandler
+import importlib.machinery
 import os
 import re
 import sys
@@ -316,12 +317,46 @@ class first_convolution_zeroed:
             setattr(owner, name, original)
 
 
+class ColabOutsideColab:
+    """`from google.colab import drive` (and files, output, ...) in a notebook written on Colab: there is no Colab
+    where the code is graded, so these modules exist here with functions that do nothing (`drive.mount(...)` at the
+    top of a file still imports). Consulted after every real finder, so an installed `google` package wins."""
+
+    PACKAGES = ("google", "google.colab")
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname in self.PACKAGES or fullname.startswith("google.colab."):
+            return importlib.machinery.ModuleSpec(fullname, self, is_package=True)
+        return None
+
+    def create_module(self, spec):
+        return None
+
+    def exec_module(self, module):
+        module.__path__ = []
+        if module.__name__ != "google":
+            module.__getattr__ = lambda name: _DoesNothing()
+
+
+class _DoesNothing:
+    """A name of google.colab: any attribute is another, and calling one does nothing (returns None)."""
+
+    def __getattr__(self, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return _DoesNothing()
+
+    def __call__(self, *args, **kwargs):
+        return None
+
+
 def main(argv):
     request_fd, reply_fd = int(argv[1]), int(argv[2])
     for fd in (request_fd, reply_fd):       # programs the student starts must not hold the protocol pipes
         os.set_inheritable(fd, False)
     sys.path.insert(0, os.getcwd())          # the student's modules live in the working directory
     sys.meta_path.insert(0, ArmOnImport())
+    sys.meta_path.append(ColabOutsideColab())
     sys.argv = ["student"]
     Server(request_fd, reply_fd, argv[3:]).serve()
 
