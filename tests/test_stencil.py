@@ -210,3 +210,20 @@ def test_public_tests_fail_but_do_not_error_on_the_stencil():
     assert "error" not in summary and "errors" not in summary, output
     assert "passed" not in summary, f"public tests that pass on an empty stencil check nothing:\n{output}"
     assert summary["failed"] >= 40
+
+
+def test_the_release_pins_what_the_grader_grades_with():
+    """stencil/requirements.txt (copied from solution/) pins NumPy, TensorFlow and matplotlib at the grader's versions:
+    a student's machine computes what the autograder computes."""
+    def pins(path):
+        found = {}
+        for line in path.read_text().splitlines():
+            line = line.split("#")[0].split(";")[0].strip()
+            if "==" in line:
+                name, version = line.split("==")
+                found[name.strip().lower()] = version.strip()
+        return found
+    grader, release = pins(ROOT / "requirements.txt"), pins(ROOT / "stencil" / "requirements.txt")
+    assert release["numpy"] == grader["numpy"] and release["matplotlib"] == grader["matplotlib"]
+    assert release["tensorflow"] == grader["tensorflow-cpu"]
+    assert release["pytest"] == pins(ROOT / "requirements-dev.txt")["pytest"]
