@@ -7,6 +7,7 @@ OUT ?= build/grades
 JOBS ?=
 CONFIG ?=
 UNSAFE ?=
+ARGS ?=
 
 .PHONY: preflight test test-loaded grade stencil fixtures bench autograder verdicts lock clean
 
@@ -41,9 +42,10 @@ test-loaded: preflight $(VENV)/.installed
 	$(PY) tests/under_load.py
 
 # make grade [SUBMISSIONS=folder] [OUT=folder] [JOBS=n] [CONFIG=course.toml] [UNSAFE=1: no sandbox, trusted code only]
+#            [ARGS="--similarity ...": any other option of python -m autograder grade]
 grade: preflight $(VENV)/.installed
 	$(PY) -m autograder grade $(SUBMISSIONS) --out $(OUT) $(if $(JOBS),--jobs $(JOBS)) \
-	    $(if $(CONFIG),--config $(CONFIG)) $(if $(UNSAFE),--unsafe-no-sandbox)
+	    $(if $(CONFIG),--config $(CONFIG)) $(if $(UNSAFE),--unsafe-no-sandbox) $(ARGS)
 
 # The student release: the self-check's data (from the fixtures and the known mistakes), then stencil/ itself.
 stencil: $(VENV)/.installed
