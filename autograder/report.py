@@ -22,6 +22,7 @@ from pathlib import Path
 
 from autograder.paths import write_atomically
 from autograder.results import SubmissionResult
+from autograder.sandbox.isolation import UNSAFE_BANNER
 
 # Gradescope's per-field limit is 100,000 characters; stay well under it.
 MAX_OUTPUT_CHARS = 20_000
@@ -193,7 +194,7 @@ def markdown_text(text):
 
 # -- a class -----------------------------------------------------------------------------------------------------
 
-CSV_FIXED = ["submission", "student", "status", "score", "max_score", "flags", "diagnosis"]
+CSV_FIXED = ["submission", "student", "status", "score", "max_score", "flags", "diagnosis", "sandbox"]
 
 
 def grades_csv(results):
@@ -211,9 +212,16 @@ def grades_csv(results):
     for result in sorted(results, key=lambda r: r.name):
         scores = {f"{t.number} {t.name}": t.score for t in result.tests}
         row = [result.name, result.student, result.status, result.score, result.max_score,
-               " ".join(result.flags), result.diagnosis] + [scores.get(column, "") for column in test_columns]
+               " ".join(result.flags), result.diagnosis, sandbox_text(result)] + \
+            [scores.get(column, "") for column in test_columns]
         writer.writerow([spreadsheet_cell(cell) for cell in row])
     return stream.getvalue()
+
+
+def sandbox_text(result):
+    """grades.csv's sandbox column: how the student's code was contained ("none (unsafe)" without a sandbox)."""
+    mode = result.isolation.get("mode", "")
+    return "none (unsafe)" if mode == "unsafe" else mode
 
 
 def write_csv(results, path):
@@ -261,6 +269,9 @@ def class_summary(results):
              f"{len(results)} submissions: {len(graded)} graded, "
              f"{sum(r.status == 'error' for r in results)} could not be graded, "
              f"{sum(r.status == 'pending' for r in results)} pending.", ""]
+    unsafe = [r for r in results if r.isolation.get("mode") == "unsafe"]
+    if unsafe:
+        lines[1:1] = ["", f"**{UNSAFE_BANNER}** ({len(unsafe)} of {len(results)} submissions.)"]
     if graded:
         lines += ["| part | max | min | median | mean | full marks |", "|---|---|---|---|---|---|"]
         parts, passed = {}, Counter()

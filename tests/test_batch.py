@@ -328,3 +328,19 @@ def test_summary_counts_full_marks_by_status_so_a_failed_zero_point_rule_is_not_
     rule_row = next(line for line in summary.splitlines() if line.startswith("| 2.1 "))
     shapes_row = next(line for line in summary.splitlines() if line.startswith("| 2.2 "))
     assert rule_row.endswith("| 1 |") and shapes_row.endswith("| 3 |")
+
+
+def test_a_batch_graded_without_a_sandbox_says_so_in_every_output(tmp_path):
+    """--unsafe-no-sandbox (make grade UNSAFE=1) is for trusted code only: summary.md opens with the banner and every
+    row of grades.csv says the code ran without one."""
+    room = tmp_path / "class"
+    room.mkdir()
+    shutil.copy(ROOT / "solution" / "convolution.py", room / "alice.py")
+    out = tmp_path / "out"
+    completed = subprocess.run([sys.executable, "-m", "autograder", "grade", str(room), "--out", str(out),
+                                "--unsafe-no-sandbox"], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert "UNSAFE: graded without a sandbox" in completed.stderr
+    assert "UNSAFE: graded without a sandbox" in (out / "summary.md").read_text().splitlines()[2]
+    rows = list(csv.DictReader((out / "grades.csv").open()))
+    assert [row["sandbox"] for row in rows] == ["none (unsafe)"]
