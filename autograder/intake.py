@@ -36,6 +36,9 @@ MODULES = ("convolution", "assignment")
 GIVEN_PREPROCESS = SOLUTION / "preprocess.py"
 MAX_UNZIPPED_BYTES = 50 * 1024 * 1024
 MAX_ENTRIES = 10_000                          # files and folders looked at in one submission (or members of a zip)
+# A zip's central directory is parsed whole before its members can be counted (~10 us and ~1 KB per member): it is
+# bounded first. 10,000 members with paths of ~150 characters fit.
+MAX_CENTRAL_DIRECTORY_BYTES = 2 * 1024 * 1024
 CHUNK = 1 << 16
 
 
@@ -273,6 +276,7 @@ def _safe_unzip(archive, destination):
     root = destination.resolve()
     written = 0
     try:
+        _check_central_directory(archive.name, data)
         with zipfile.ZipFile(io.BytesIO(data)) as zipped:
             members = zipped.infolist()
             if len(members) > MAX_ENTRIES:
@@ -316,6 +320,19 @@ def _safe_unzip(archive, destination):
         # e.g. a member named like a folder that is already a file, or an encrypted member
         raise SubmissionError(f"`{archive.name}` could not be unpacked ({error}).") from None
     return notes
+
+
+def _check_central_directory(name, data):
+    """SubmissionError when the zip's central directory announces more than MAX_ENTRIES members or more than
+    MAX_CENTRAL_DIRECTORY_BYTES, read from the end record the way zipfile reads it (its own reader, zip64 included),
+    before zipfile builds an object per member."""
+    record = zipfile._EndRecData(io.BytesIO(data))
+    if record is None:
+        raise zipfile.BadZipFile("File is not a zip file")
+    if record[zipfile._ECD_ENTRIES_TOTAL] > MAX_ENTRIES or record[zipfile._ECD_SIZE] > MAX_CENTRAL_DIRECTORY_BYTES:
+        raise SubmissionError(f"`{name}` holds more than {MAX_ENTRIES} files (or a list of its files larger than "
+                              f"{MAX_CENTRAL_DIRECTORY_BYTES // (1024 * 1024)} MB); zip only convolution.py and "
+                              "assignment.py.")
 
 
 def _make_folders(root, folder):
