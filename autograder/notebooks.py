@@ -31,6 +31,8 @@ from pathlib import Path
 import nbformat
 from nbformat.v4.rwbase import rejoin_lines
 
+from autograder.sandbox.protocol import json_shape_problem
+
 ASSIGNMENT_MODULES = ("convolution", "assignment", "preprocess")
 MAGIC_LINE = re.compile(r"^\s*([%!]|[\w.,\s()\[\]]+=\s*[%!])")   # `%magic`, `!cmd`, `x = %magic`, `x = !cmd`
 SHOWN_CHARS = 60          # how much of a left-out line the feedback quotes
@@ -39,15 +41,10 @@ SHOWN_PER_CELL = 3        # how many left-out statements of one cell the feedbac
 # read in well under a second and a few tens of MB; a course notebook is far below every one of them).
 MAX_NOTEBOOK_BYTES = 20 * 1024 * 1024   # stored outputs (images) make notebooks large; clearing them is one click
 MAX_JSON_ITEMS = 100_000    # JSON values in lists and objects ("," "[" "{" outside strings); a course notebook: ~5,000
-MAX_JSON_ESCAPES = 500_000  # backslash escapes (mostly the "\\n" ending each line of a cell or an output)
 MAX_JSON_DEPTH = 64         # nesting of lists and objects; nbformat's own structure is ~6 deep
 MAX_CELLS = 1_000           # reading costs ~0.2 ms per cell; a course notebook has tens to hundreds
 MAX_CODE_CHARS = 64 * 1024  # code cells beyond this are not parsed at all (parsing costs ~600 bytes per byte)
 MAX_SECONDS = 5.0           # a last bound on the whole conversion, checked between cells
-# Both linear on any input: escapes go first, so that a string is then a quote, no quotes, a quote.
-JSON_ESCAPE = re.compile(rb"\\.", re.DOTALL)
-JSON_STRING = re.compile(rb'"[^"]*"')
-JSON_NESTING = re.compile(rb"[\[\]{}]")
 
 
 class NotebookError(ValueError):
@@ -155,26 +152,14 @@ def _check_json_size(name, data):
                             "resubmit.")
     if not isinstance(data, (bytes, bytearray)):
         data = data.encode("utf-8", errors="replace")
-    too_many = NotebookError(f"`{name}` holds more than {MAX_JSON_ITEMS:,} cells, lines and other entries; the "
+    problem = json_shape_problem(bytes(data), MAX_JSON_ITEMS, MAX_JSON_DEPTH)
+    if problem == "items":
+        raise NotebookError(f"`{name}` holds more than {MAX_JSON_ITEMS:,} cells, lines and other entries; the "
                             "autograder reads smaller notebooks (a notebook for this assignment holds a few "
                             "thousand). Delete empty and unneeded cells, clear all outputs, save, and resubmit.")
-    # The blanking below costs ~0.4 us per escape and per string: both are bounded first (a key and its value are
-    # at most four quotes per item, the escaped quotes aside).
-    escapes = data.count(b"\\")
-    if escapes > MAX_JSON_ESCAPES or data.count(b'"') > 4 * MAX_JSON_ITEMS + escapes:
-        raise too_many
-    structure = JSON_STRING.sub(b"", JSON_ESCAPE.sub(b"", data))
-    items = structure.count(b",") + structure.count(b"[") + structure.count(b"{")
-    if max(items, structure.count(b"]") + structure.count(b"}")) > MAX_JSON_ITEMS:
-        raise too_many
-    depth = deepest = 0
-    for bracket in JSON_NESTING.finditer(structure):
-        depth += 1 if bracket.group() in (b"[", b"{") else -1
-        deepest = max(deepest, depth)
-    if deepest > MAX_JSON_DEPTH:
-        raise NotebookError(f"`{name}` nests lists and objects {deepest} levels deep; a Jupyter notebook nests "
-                            f"a few, and the autograder reads at most {MAX_JSON_DEPTH}. Open it in Jupyter, save it "
-                            "again, and resubmit.")
+    if problem == "depth":
+        raise NotebookError(f"`{name}` nests lists and objects more than {MAX_JSON_DEPTH} levels deep; a Jupyter "
+                            "notebook nests a few. Open it in Jupyter, save it again, and resubmit.")
 
 
 # --------------------------------------------------------------------------------------------- the module
