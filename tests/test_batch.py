@@ -221,6 +221,28 @@ def test_a_batch_stopped_by_sigterm_resumes_on_the_next_run(tmp_path):
     assert (out / "a_flipped" / "results.json").stat().st_mtime_ns == first       # not graded again
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("to", ["the main process", "the process group"])
+def test_sigterm_stops_the_verdicts_and_leaves_no_process(to):
+    process = subprocess.Popen([sys.executable, "-m", "autograder", "verdicts", "--only", "attacks/infinite_loop",
+                                "attacks/forks_in_a_loop", "--jobs", "2", "--no-determinism"], cwd=ROOT,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    deadline = time.monotonic() + 120
+    while len(process_tree(process.pid)) < 7:      # the main process, two pool processes, their sandboxes
+        assert time.monotonic() < deadline and process.poll() is None, process.communicate()[1][-2000:]
+        time.sleep(0.2)
+    time.sleep(1.0)
+    processes = process_tree(process.pid)
+    (os.kill if to == "the main process" else os.killpg)(process.pid, signal.SIGTERM)
+    _, stderr = process.communicate(timeout=90)
+    assert process.returncode == 128 + signal.SIGTERM, stderr
+    assert b"interrupted (SIGTERM)" in stderr
+    deadline = time.monotonic() + 10
+    while still_running(processes) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert still_running(processes) == [], f"left running: {still_running(processes)} of {processes}"
+
+
 # -- discovery: a loose notebook is its own submission ----------------------------------------------------------
 
 def test_a_loose_notebook_beside_submission_folders_is_its_own_submission(tmp_path):
