@@ -15,7 +15,7 @@ import pytest
 from autograder import batch
 from autograder.batch import find_submissions, grade_all, pool, run_in_pool, shard_of
 from autograder.config import CONFIG
-from conftest import ROOT
+from conftest import ROOT, process_tree, still_running
 
 EXAMPLES = ROOT / "examples" / "submissions"
 FAST = ("flipped_kernel", "ignores_stride", "symmetric_same_padding", "crashes_on_import")
@@ -120,41 +120,6 @@ def test_ctrl_c_keeps_finished_results_and_a_consistent_csv(tmp_path):
     assert set(rows) == {"flipped_kernel", "hangs", "slow_four_loops"}
     assert rows["flipped_kernel"]["status"] == "graded" and rows["slow_four_loops"]["status"] == "pending"
     assert json.loads((out / "flipped_kernel" / "results.json").read_text())["score"] > 0
-
-
-def process_tree(root):
-    """{pid: start time} of `root` and every process below it (sandboxes included: they are children of the pool
-    processes, whatever their session, uid or PID namespace), from /proc."""
-    parents, starts = {}, {}
-    for name in os.listdir("/proc"):
-        if name.isdigit():
-            try:
-                with open(f"/proc/{name}/stat") as stream:
-                    fields = stream.read().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            parents[int(name)], starts[int(name)] = int(fields[1]), fields[19]
-    tree, frontier = {root}, [root]
-    while frontier:
-        parent = frontier.pop()
-        children = [pid for pid, ppid in parents.items() if ppid == parent]
-        tree.update(children)
-        frontier.extend(children)
-    return {pid: starts[pid] for pid in tree if pid in starts}
-
-
-def still_running(processes):
-    """Those of `processes` ({pid: start time}) that still run (not zombies; a reused pid does not count)."""
-    alive = []
-    for pid, start in processes.items():
-        try:
-            with open(f"/proc/{pid}/stat") as stream:
-                fields = stream.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if fields[19] == start and fields[0] != "Z":
-            alive.append(pid)
-    return alive
 
 
 def interrupted_batch(tmp_path, send):
