@@ -245,6 +245,9 @@ def test_a_300000_cell_notebook_is_refused_in_well_under_a_few_seconds_and_tens_
     assert outcome.startswith("refused: `convolution.ipynb` holds more than 100,000 cells, lines and other entries")
     assert "Delete empty and unneeded cells" in outcome
     assert seconds < 3 and peak_mb < 150
+    result = grade_submission(path)         # what the student reads: the limit and what to do, not a grader fault
+    assert result.status == "error" and "holds more than 100,000 cells" in result.output
+    assert "not your fault" not in result.output
 
 
 def test_a_notebook_at_the_cell_limit_is_read_in_under_a_few_seconds(tmp_path):
