@@ -62,6 +62,11 @@ def main(argv=None):
     argv = sys.argv[1:] if argv is None else list(argv)
     args = parser().parse_args(argv)
     module, add_arguments, run, _ = COMMANDS[args.command]
+    if args.command in SANDBOXED:
+        # SIGTERM (kill, Slurm, Kubernetes) and SIGHUP stop the grading as Ctrl-C does: sandboxes killed, the
+        # finished results and grades.csv kept, the rest pending
+        from autograder.batch.pool import stop_on_signals
+        stop_on_signals()
     if add_arguments is None:
         words = list(args.words)
         unsafe = UNSAFE in words

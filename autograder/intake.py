@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Callable, Optional
 
-from autograder.notebooks import NotebookError, notebook_module
+from autograder.notebooks import MAX_NOTEBOOK_BYTES, NotebookError, notebook_module
 from autograder.rules import MAX_SOURCE_BYTES
 
 from autograder.paths import SOLUTION
@@ -35,8 +35,10 @@ from autograder.paths import SOLUTION
 MODULES = ("convolution", "assignment")
 GIVEN_PREPROCESS = SOLUTION / "preprocess.py"
 MAX_UNZIPPED_BYTES = 50 * 1024 * 1024
-MAX_NOTEBOOK_BYTES = 100 * 1024 * 1024       # stored outputs (images) make notebooks large; their code may not be
 MAX_ENTRIES = 10_000                          # files and folders looked at in one submission (or members of a zip)
+# A zip's central directory is parsed whole before its members can be counted (~10 us and ~1 KB per member): it is
+# bounded first. 10,000 members with paths of ~150 characters fit.
+MAX_CENTRAL_DIRECTORY_BYTES = 2 * 1024 * 1024
 CHUNK = 1 << 16
 
 
@@ -134,9 +136,11 @@ def file_problem(info, check_links=True):
     return ""
 
 
-def read_regular_file(path, limit, shown=None, check_links=True):
+def read_regular_file(path, limit, shown=None, check_links=True,
+                      advice="a source file for this assignment is a few kilobytes"):
     """The bytes of the regular file at `path`, read without following anything. RefusedFile (which file, why)
-    for a link, device, pipe or socket, a hard link (with check_links), or more than `limit` bytes."""
+    for a link, device, pipe or socket, a hard link (with check_links), or more than `limit` bytes (the message
+    ends with `advice`)."""
     shown = shown or Path(path).name
     try:
         info = os.lstat(path)
@@ -157,7 +161,7 @@ def read_regular_file(path, limit, shown=None, check_links=True):
         data = stream.read(limit + 1)
     if len(data) > limit:
         raise RefusedFile(f"`{shown}` was not graded: it is larger than {_size(limit)}, the most the autograder "
-                          "takes for such a file (a source file for this assignment is a few kilobytes).")
+                          f"takes for such a file ({advice}).")
     return data
 
 
@@ -171,7 +175,7 @@ def _module_source(path, shown, check_links=True):
     A refused file becomes a module whose import fails with the reason, so the parts needing it say why."""
     form = format_of(path)
     try:
-        data = read_regular_file(path, form.max_bytes, shown, check_links)
+        data = read_regular_file(path, form.max_bytes, shown, check_links, form.too_large_advice)
     except RefusedFile as refused:
         return refused_module(str(refused)), [str(refused)]
     source, notes = form.to_module(path, data)
@@ -272,6 +276,7 @@ def _safe_unzip(archive, destination):
     root = destination.resolve()
     written = 0
     try:
+        _check_central_directory(archive.name, data)
         with zipfile.ZipFile(io.BytesIO(data)) as zipped:
             members = zipped.infolist()
             if len(members) > MAX_ENTRIES:
@@ -317,6 +322,19 @@ def _safe_unzip(archive, destination):
     return notes
 
 
+def _check_central_directory(name, data):
+    """SubmissionError when the zip's central directory announces more than MAX_ENTRIES members or more than
+    MAX_CENTRAL_DIRECTORY_BYTES, read from the end record the way zipfile reads it (its own reader, zip64 included),
+    before zipfile builds an object per member."""
+    record = zipfile._EndRecData(io.BytesIO(data))
+    if record is None:
+        raise zipfile.BadZipFile("File is not a zip file")
+    if record[zipfile._ECD_ENTRIES_TOTAL] > MAX_ENTRIES or record[zipfile._ECD_SIZE] > MAX_CENTRAL_DIRECTORY_BYTES:
+        raise SubmissionError(f"`{name}` holds more than {MAX_ENTRIES} files (or a list of its files larger than "
+                              f"{MAX_CENTRAL_DIRECTORY_BYTES // (1024 * 1024)} MB); zip only convolution.py and "
+                              "assignment.py.")
+
+
 def _make_folders(root, folder):
     """Create `folder` under `root` one level at a time, refusing to go through anything but a real folder."""
     current = root
@@ -341,6 +359,7 @@ class Format:
     max_bytes: int = MAX_SOURCE_BYTES
     stands_for_all: bool = False    # the one file of this kind in a folder without convolution files is the submission
     alone_note: str = ""            # said when a file of this kind is submitted on its own ({name}: its name)
+    too_large_advice: str = "a source file for this assignment is a few kilobytes"   # past max_bytes
 
 
 # Every submission format; module files in order of preference in a folder (a module's .py wins over its .ipynb).
@@ -350,7 +369,9 @@ FORMATS = (
     Format(".zip", unpack=_safe_unzip),
     Format(".py", to_module=_python_module,
            alone_note="`{name}` was graded as both convolution.py and assignment.py."),
-    Format(".ipynb", to_module=_notebook_module, max_bytes=MAX_NOTEBOOK_BYTES, stands_for_all=True),
+    Format(".ipynb", to_module=_notebook_module, max_bytes=MAX_NOTEBOOK_BYTES, stands_for_all=True,
+           too_large_advice="stored outputs make notebooks large: in Jupyter choose Edit > Clear All Outputs, "
+                            "save, and resubmit"),
 )
 
 

@@ -13,23 +13,38 @@ The rule for what is kept (the student README's "Submitting a notebook" says the
    `print(...)`, `main()`, `train(model, ...)`, `plt.imshow(...)`, loops and `with` blocks.
 4. Outputs stored in the notebook are ignored (they are dropped before the notebook is even validated).
 
+Reading is bounded, since it happens in the grading process, outside any sandbox: at most MAX_NOTEBOOK_BYTES, a
+JSON structure of at most MAX_JSON_ITEMS items nested at most MAX_JSON_DEPTH deep (both counted on the raw bytes
+before anything is parsed), at most MAX_CELLS cells, MAX_CODE_CHARS characters of code and MAX_SECONDS of work.
+Past any of them the notebook is refused with a NotebookError that says which limit and what to do.
+
 `notebook_module(path)` returns the module's source and a `NotebookReport` whose `notes()` are the student-facing
 lines that say which cells (or lines of cells) were left out. Only nbformat and the standard library are used.
 """
 import ast
 import json
 import re
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
 from nbformat.v4.rwbase import rejoin_lines
 
+from autograder.sandbox.protocol import json_shape_problem
+
 ASSIGNMENT_MODULES = ("convolution", "assignment", "preprocess")
 MAGIC_LINE = re.compile(r"^\s*([%!]|[\w.,\s()\[\]]+=\s*[%!])")   # `%magic`, `!cmd`, `x = %magic`, `x = !cmd`
 SHOWN_CHARS = 60          # how much of a left-out line the feedback quotes
 SHOWN_PER_CELL = 3        # how many left-out statements of one cell the feedback lists
-MAX_CODE_CHARS = 256 * 1024   # code cells beyond this are not parsed at all (parsing costs ~600 bytes per byte)
+# Limits of the work done on one notebook in the grading process (measured: a notebook at all the limits at once is
+# read in well under a second and a few tens of MB; a course notebook is far below every one of them).
+MAX_NOTEBOOK_BYTES = 20 * 1024 * 1024   # stored outputs (images) make notebooks large; clearing them is one click
+MAX_JSON_ITEMS = 100_000    # JSON values in lists and objects ("," "[" "{" outside strings); a course notebook: ~5,000
+MAX_JSON_DEPTH = 64         # nesting of lists and objects; nbformat's own structure is ~6 deep
+MAX_CELLS = 1_000           # reading costs ~0.2 ms per cell; a course notebook has tens to hundreds
+MAX_CODE_CHARS = 64 * 1024  # code cells beyond this are not parsed at all (parsing costs ~600 bytes per byte)
+MAX_SECONDS = 5.0           # a last bound on the whole conversion, checked between cells
 
 
 class NotebookError(ValueError):
@@ -86,8 +101,12 @@ def read_notebook(path, data=None):
     and a broken output cannot make a submission ungradable.
     """
     path = Path(path)
+    if data is None:
+        with open(path, "rb") as stream:
+            data = stream.read(MAX_NOTEBOOK_BYTES + 1)
+    _check_json_size(path.name, data)
     try:
-        raw = json.loads(path.read_bytes() if data is None else data)
+        raw = json.loads(data)
     except (UnicodeDecodeError, ValueError) as error:
         raise NotebookError(f"`{path.name}` is not a readable Jupyter notebook: the file is not valid JSON "
                             f"({error}). Open it in Jupyter; if it opens, save it again and resubmit.") from None
@@ -100,6 +119,10 @@ def read_notebook(path, data=None):
     cells = raw.get("cells")
     if not isinstance(cells, list):
         raise NotebookError(f"`{path.name}` has no list of cells; it is not a valid v4 notebook.")
+    if len(cells) > MAX_CELLS:
+        raise NotebookError(f"`{path.name}` has {len(cells):,} cells; the autograder reads notebooks of at most "
+                            f"{MAX_CELLS:,} cells (a notebook for this assignment has a few dozen). Delete the empty "
+                            "and unneeded cells, save, and resubmit.")
     for cell in cells:
         if isinstance(cell, dict) and cell.get("cell_type") == "code":
             cell["outputs"] = []
@@ -119,19 +142,57 @@ def read_notebook(path, data=None):
     return notebook
 
 
+def _check_json_size(name, data):
+    """NotebookError when the bytes are more than the grader reads: too many bytes, too many JSON values, or values
+    nested too deeply. Counted on the bytes with every string literal blanked out, so nothing is built first."""
+    if len(data) > MAX_NOTEBOOK_BYTES:
+        raise NotebookError(f"`{name}` is larger than {MAX_NOTEBOOK_BYTES // (1024 * 1024)} MB, the most the "
+                            "autograder reads; stored outputs (images, long printouts) make notebooks large. In "
+                            "Jupyter choose Edit > Clear All Outputs (Colab: Edit > Clear all outputs), save, and "
+                            "resubmit.")
+    if not isinstance(data, (bytes, bytearray)):
+        data = data.encode("utf-8", errors="replace")
+    problem = json_shape_problem(bytes(data), MAX_JSON_ITEMS, MAX_JSON_DEPTH)
+    if problem == "items":
+        raise NotebookError(f"`{name}` holds more than {MAX_JSON_ITEMS:,} cells, lines and other entries; the "
+                            "autograder reads smaller notebooks (a notebook for this assignment holds a few "
+                            "thousand). Delete empty and unneeded cells, clear all outputs, save, and resubmit.")
+    if problem == "depth":
+        raise NotebookError(f"`{name}` nests lists and objects more than {MAX_JSON_DEPTH} levels deep; a Jupyter "
+                            "notebook nests a few. Open it in Jupyter, save it again, and resubmit.")
+
+
 # --------------------------------------------------------------------------------------------- the module
 
 def notebook_module(path, data=None):
     """(Python source of the module made from the notebook at `path`, NotebookReport). NotebookError if unreadable
     or when its code cells hold more than MAX_CODE_CHARS characters (checked before any cell is parsed)."""
-    notebook = read_notebook(path, data)
-    report = NotebookReport(Path(path).name)
+    deadline = time.monotonic() + MAX_SECONDS
+    name = Path(path).name
+    try:
+        return _module_of(read_notebook(path, data), name, deadline)
+    except (RecursionError, MemoryError):
+        # Python's parser refuses code nested deeper than it can hold (e.g. thousands of `not` or `+` in a row)
+        raise NotebookError(f"`{name}` holds code nested too deeply for the autograder to read (an expression of "
+                            "thousands of nested or chained parts); simplify it and resubmit.") from None
+
+
+def _check_time(name, deadline):
+    if time.monotonic() > deadline:
+        raise NotebookError(f"`{name}` took longer than {MAX_SECONDS:g} s to read; the autograder reads simpler "
+                            "notebooks. Delete unneeded cells, clear all outputs, save, and resubmit.")
+
+
+def _module_of(notebook, name, deadline):
+    """notebook_module's work on a notebook already read."""
+    report = NotebookReport(name)
     code = sum(len(cell.source) for cell in notebook.cells if cell.cell_type == "code")
     if code > MAX_CODE_CHARS:
-        raise NotebookError(f"`{Path(path).name}` holds {code:,} characters of code; the autograder takes at most "
+        raise NotebookError(f"`{name}` holds {code:,} characters of code; the autograder takes at most "
                             f"{MAX_CODE_CHARS:,} (a notebook for this assignment holds a few thousand).")
     parsed = []   # (CellReport, cell source without magics, ast.Module)
     for number, cell in enumerate(notebook.cells, start=1):
+        _check_time(name, deadline)
         if cell.cell_type != "code" or not cell.source.strip():
             continue
         cell_report = CellReport(number, next(line for line in cell.source.splitlines() if line.strip()))
@@ -152,6 +213,7 @@ def notebook_module(path, data=None):
     left_out_names = set()
     chunks = []
     for cell_report, source, tree in parsed:
+        _check_time(name, deadline)
         lines = source.splitlines()
         kept = []
         for statement in tree.body:

@@ -31,15 +31,16 @@ import argparse
 import json
 import os
 import re
+import signal
 import socket
 import sys
 import tempfile
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograder import fixture_files, report
+from autograder.batch.pool import run_in_pool
 from autograder.grade import grade_submission
 from autograder.sandbox import isolation
 
@@ -255,9 +256,15 @@ def judge_all(entries, jobs=2):
     alone = [entry for entry in entries if entry.verdict.get("alone")]
     judgements = {}
     if jobs > 1 and len(shared) > 1:
-        with ProcessPoolExecutor(jobs) as pool:
-            for entry, judgement in zip(shared, pool.map(judge, shared)):
-                judgements[entry.name] = judgement
+        # the batch's pool: a stop (Ctrl-C, SIGTERM, SIGHUP) ends its processes and their sandboxes, and a pool
+        # process that dies costs only its entry
+        outcomes = run_in_pool(judge, {entry.name: (entry,) for entry in shared}, jobs=jobs)
+        for entry in shared:
+            judgement, failure = outcomes[entry.name]
+            if failure is not None:
+                judgement = Judgement(entry)
+                judgement.grader_failure = f"{failure[0]}: {failure[1]}"
+            judgements[entry.name] = judgement
     else:
         judgements.update((entry.name, judge(entry)) for entry in shared)
     judgements.update((entry.name, judge(entry)) for entry in alone)
@@ -302,12 +309,11 @@ def scores_of(path):
 
 def determinism(paths, repeats=REPEATS, jobs=2):
     """{path name: number of distinct score tuples over `repeats` gradings} (1 everywhere means deterministic)."""
-    work = [path for path in paths for _ in range(repeats)]
-    with ProcessPoolExecutor(max(1, jobs)) as pool:
-        outcomes = list(pool.map(scores_of, work))
+    work = {(path, repeat): (path,) for path in paths for repeat in range(repeats)}
+    outcomes = run_in_pool(scores_of, work, jobs=max(1, jobs))
     distinct = {}
-    for path, scores in zip(work, outcomes):
-        distinct.setdefault(path, set()).add(scores)
+    for (path, _), (scores, failure) in outcomes.items():
+        distinct.setdefault(path, set()).add(scores if failure is None else failure)
     return {Path(path).name if Path(path) == SOLUTION else str(Path(path).relative_to(CATALOGUE)): len(found)
             for path, found in distinct.items()}
 
@@ -340,6 +346,15 @@ def main(argv=None):
     parser.add_argument("--no-determinism", action="store_true", help="skip grading the solution and 3 entries 5x")
     args = parser.parse_args(argv)
 
+    try:
+        return _measure(args)
+    except KeyboardInterrupt as stop:       # Ctrl-C, or SIGTERM / SIGHUP (autograder.batch.pool.stop_on_signals)
+        signum = getattr(stop, "signum", signal.SIGINT)
+        print(f"\ninterrupted ({signal.Signals(signum).name}): the sandboxes were stopped", file=sys.stderr)
+        return 128 + signum
+
+
+def _measure(args):
     started = time.monotonic()
     entries = load_catalogue(only=tuple(args.only))
     judgements = judge_all(entries, args.jobs)

@@ -42,3 +42,40 @@ def pytest_sessionfinish(session, exitstatus):
         sys.stderr.write("\nThe tests changed the checkout (git status --porcelain before and after):\n"
                          f"before:\n{before or '(clean)'}\nafter:\n{after}")
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+# -- processes: what a stopped grading must not leave behind -----------------------------------------------------
+
+def process_tree(root):
+    """{pid: start time} of `root` and every process below it (sandboxes included: they are children of the pool
+    processes, whatever their session, uid or PID namespace), from /proc."""
+    parents, starts = {}, {}
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:
+                with open(f"/proc/{name}/stat") as stream:
+                    fields = stream.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            parents[int(name)], starts[int(name)] = int(fields[1]), fields[19]
+    tree, frontier = {root}, [root]
+    while frontier:
+        parent = frontier.pop()
+        children = [pid for pid, ppid in parents.items() if ppid == parent]
+        tree.update(children)
+        frontier.extend(children)
+    return {pid: starts[pid] for pid in tree if pid in starts}
+
+
+def still_running(processes):
+    """Those of `processes` ({pid: start time}) that still run (not zombies; a reused pid does not count)."""
+    alive = []
+    for pid, start in processes.items():
+        try:
+            with open(f"/proc/{pid}/stat") as stream:
+                fields = stream.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[19] == start and fields[0] != "Z":
+            alive.append(pid)
+    return alive

@@ -13,9 +13,9 @@ import zipfile
 import pytest
 
 from autograder import batch
-from autograder.batch import find_submissions, grade_all, run_in_pool, shard_of
+from autograder.batch import find_submissions, grade_all, pool, run_in_pool, shard_of
 from autograder.config import CONFIG
-from conftest import ROOT
+from conftest import ROOT, process_tree, still_running
 
 EXAMPLES = ROOT / "examples" / "submissions"
 FAST = ("flipped_kernel", "ignores_stride", "symmetric_same_padding", "crashes_on_import")
@@ -122,6 +122,92 @@ def test_ctrl_c_keeps_finished_results_and_a_consistent_csv(tmp_path):
     assert json.loads((out / "flipped_kernel" / "results.json").read_text())["score"] > 0
 
 
+def interrupted_batch(tmp_path, send):
+    """A real batch (`python -m autograder grade`, 2 pool processes) of a fast submission, a hanging one and one
+    more, stopped by `send(pid)` while the hanging one is graded in its sandbox. Returns (the batch's processes
+    seen just before the signal, the batch's exit status, its stderr, the class folder, the output folder)."""
+    room = tmp_path / "class"
+    for name, example in (("a_flipped", "flipped_kernel"), ("b_hangs", "hangs"), ("c_stride", "ignores_stride")):
+        shutil.copytree(EXAMPLES / example, room / name)
+    out = tmp_path / "out"
+    process = subprocess.Popen([sys.executable, "-m", "autograder", "grade", str(room), "--out", str(out),
+                                "--jobs", "2"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               start_new_session=True)
+    deadline = time.monotonic() + 120
+    while True:                   # until a_flipped is done and b_hangs' sandbox runs (5 or more processes below)
+        assert time.monotonic() < deadline and process.poll() is None, process.communicate()[1][-2000:]
+        if (out / "a_flipped" / "results.json").exists() and len(process_tree(process.pid)) >= 5:
+            break
+        time.sleep(0.2)
+    time.sleep(1.0)
+    batch_processes = process_tree(process.pid)
+    send(process.pid)
+    _, stderr = process.communicate(timeout=90)
+    return batch_processes, process.returncode, stderr.decode(), room, out
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
+@pytest.mark.parametrize("to", ["the main process", "the process group"])
+def test_sigterm_or_sighup_stops_a_batch_as_ctrl_c_does(tmp_path, signum, to):
+    # Before: SIGTERM ended the main process at once, its pool processes went on grading as orphans, and no
+    # grades.csv was written; sent to the group, every running submission was marked time-limit.
+    send = (lambda pid: os.kill(pid, signum)) if to == "the main process" else (lambda pid: os.killpg(pid, signum))
+    processes, status, stderr, room, out = interrupted_batch(tmp_path, send)
+    assert status == 128 + signum, stderr
+    assert f"interrupted ({signal.Signals(signum).name})" in stderr
+    deadline = time.monotonic() + 10        # the main process waited for its pool: nothing should be left now
+    while still_running(processes) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert still_running(processes) == [], f"left running: {still_running(processes)} of {processes}"
+    rows = csv_rows(out)
+    assert set(rows) == {"a_flipped", "b_hangs", "c_stride"}
+    assert rows["a_flipped"]["status"] == "graded"
+    assert rows["b_hangs"]["status"] == "pending" and rows["b_hangs"]["flags"] == ""
+    assert rows["c_stride"]["status"] in ("pending", "graded")        # it may have finished before the signal
+    assert not (out / "b_hangs" / "results.json").exists()
+    assert "pending" in (out / "summary.md").read_text()
+
+
+@pytest.mark.slow
+def test_a_batch_stopped_by_sigterm_resumes_on_the_next_run(tmp_path):
+    processes, status, stderr, room, out = interrupted_batch(tmp_path, lambda pid: os.killpg(pid, signal.SIGTERM))
+    assert status == 128 + signal.SIGTERM, stderr
+    first = (out / "a_flipped" / "results.json").stat().st_mtime_ns
+    shutil.rmtree(room / "b_hangs")                     # the hang itself would take the rerun minutes
+    (room / "b_fixed").mkdir()
+    shutil.copyfile(EXAMPLES / "flipped_kernel" / "convolution.py", room / "b_fixed" / "convolution.py")
+    again = subprocess.run([sys.executable, "-m", "autograder", "grade", str(room), "--out", str(out), "--jobs", "2"],
+                           cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr
+    rows = csv_rows(out)
+    assert {name: row["status"] for name, row in rows.items()} == \
+        {"a_flipped": "graded", "b_fixed": "graded", "c_stride": "graded"}
+    assert (out / "a_flipped" / "results.json").stat().st_mtime_ns == first       # not graded again
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("to", ["the main process", "the process group"])
+def test_sigterm_stops_the_verdicts_and_leaves_no_process(to):
+    process = subprocess.Popen([sys.executable, "-m", "autograder", "verdicts", "--only", "attacks/infinite_loop",
+                                "attacks/forks_in_a_loop", "--jobs", "2", "--no-determinism"], cwd=ROOT,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    deadline = time.monotonic() + 120
+    while len(process_tree(process.pid)) < 7:      # the main process, two pool processes, their sandboxes
+        assert time.monotonic() < deadline and process.poll() is None, process.communicate()[1][-2000:]
+        time.sleep(0.2)
+    time.sleep(1.0)
+    processes = process_tree(process.pid)
+    (os.kill if to == "the main process" else os.killpg)(process.pid, signal.SIGTERM)
+    _, stderr = process.communicate(timeout=90)
+    assert process.returncode == 128 + signal.SIGTERM, stderr
+    assert b"interrupted (SIGTERM)" in stderr
+    deadline = time.monotonic() + 10
+    while still_running(processes) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert still_running(processes) == [], f"left running: {still_running(processes)} of {processes}"
+
+
 # -- discovery: a loose notebook is its own submission ----------------------------------------------------------
 
 def test_a_loose_notebook_beside_submission_folders_is_its_own_submission(tmp_path):
@@ -186,13 +272,13 @@ def test_csv_cells_and_markdown_are_escaped():
 # -- the batch survives a dead pool process and a submission past its time limit -----------------------------------
 
 def _work(kind):
-    """A pool task: return, die with its process, hang, or hang while ignoring SIGTERM."""
+    """A pool task: return, die with its process, hang, or hang while ignoring the time limit's signal."""
     if kind == "dies":
         os._exit(3)
     if kind == "hangs":
         time.sleep(120)
-    if kind == "ignores_term":
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    if kind == "ignores_time_limit":
+        signal.signal(pool.TIME_LIMIT_SIGNAL, signal.SIG_IGN)
         time.sleep(120)
     time.sleep(0.3)
     return kind.upper()
@@ -208,13 +294,13 @@ def test_a_dead_pool_process_costs_only_its_own_task():
 
 
 def test_a_task_past_the_time_limit_is_stopped_and_the_rest_finish():
-    tasks = {name: (name,) for name in ("a", "hangs", "ignores_term", "b")}
+    tasks = {name: (name,) for name in ("a", "hangs", "ignores_time_limit", "b")}
     started = time.monotonic()
     # 5 s: a 0.3 s task finishes within it on a loaded machine; the hung ones (120 s) are stopped at it
     outcomes = run_in_pool(_work, tasks, jobs=2, time_limit=5.0, grace=1.0)
     assert time.monotonic() - started < 60
     assert outcomes["a"] == ("A", None) and outcomes["b"] == ("B", None)
-    for key in ("hangs", "ignores_term"):
+    for key in ("hangs", "ignores_time_limit"):
         assert outcomes[key][1][0] == "time-limit", outcomes[key]
 
 

@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
 import zipfile
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -24,7 +25,7 @@ from autograder.gradescope import entry, package
 from autograder.grade import NOT_REACHED, zero_tests
 from autograder.gradescope.measure import MB, lay_out, run_measured
 from autograder.sandbox.identity import UID_BASE
-from conftest import ROOT, SOLUTION, STENCIL
+from conftest import ROOT, SOLUTION, STENCIL, process_tree, still_running
 
 SCHEMA = json.loads((ROOT / "tests" / "gradescope_results.schema.json").read_text())
 IS_ROOT = os.geteuid() == 0
@@ -338,6 +339,44 @@ def test_time_limit_stops_grading_and_the_grader_still_reports(autograder_zip, g
     assert tests["1.1"]["score"] == tests["1.1"]["max_score"] > 0, "graded before the hang: its points are kept"
     assert results["score"] == tests["1.1"]["score"]
     assert "Not reached" in tests["4.1"]["output"]
+
+
+def patient_calls(root):
+    """A hang that outlasts any limit of the test: only the signal stops it (not a call's timeout)."""
+    config = root / "source" / "autograder" / "config.py"
+    text = config.read_text()
+    assert "call_timeout_s: float = 10.0" in text
+    config.write_text(text.replace("call_timeout_s: float = 10.0", "call_timeout_s: float = 600.0"))
+
+
+@pytest.mark.parametrize("to", ["run_autograder alone", "its process group"])
+def test_sigterm_from_gradescope_is_its_time_limit_partial_results_and_no_process_left(autograder_zip,
+                                                                                        gradescope_root, to):
+    # Before, SIGTERM to run_autograder ended the shell at once: no fallback was written, and the grader and its
+    # sandbox went on as orphans until the shell's own `timeout` (9 minutes).
+    hangs = ROOT / "examples" / "submissions" / "hangs" / "convolution.py"
+    lay_out(gradescope_root, autograder_zip, [hangs], METADATA)
+    patient_calls(gradescope_root)
+    env = dict(os.environ, AUTOGRADER_ROOT=str(gradescope_root), AUTOGRADER_PYTHON=sys.executable)
+    process = subprocess.Popen([str(gradescope_root / "source" / "run_autograder")], env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    deadline = time.monotonic() + 120
+    # bash, timeout, the grader and its sandbox (3 processes); then a few seconds for part 1.1 to finish
+    while len(process_tree(process.pid)) < 6:
+        assert time.monotonic() < deadline and process.poll() is None, process.communicate()[0][-3000:]
+        time.sleep(0.2)
+    time.sleep(5)
+    processes = process_tree(process.pid)
+    (os.kill if to == "run_autograder alone" else os.killpg)(process.pid, signal.SIGTERM)
+    stdout, _ = process.communicate(timeout=120)
+    assert process.returncode == 0, stdout
+    results = json.loads((gradescope_root / "results" / "results.json").read_text())
+    jsonschema.validate(results, SCHEMA)
+    assert results["extra_data"]["status"] == "error" and not results["extra_data"].get("fallback"), stdout
+    assert "time limit" in results["output"] and "SIGTERM received during 2.1" in stdout
+    tests = {test["number"]: test for test in results["tests"]}
+    assert tests["1.1"]["score"] == tests["1.1"]["max_score"] > 0, "graded before the signal: its points are kept"
+    assert still_running(processes) == [], f"left running: {still_running(processes)} of {processes}"
 
 
 def test_daily_limit_refuses_grading_end_to_end(autograder_zip, gradescope_root):

@@ -2,6 +2,7 @@
 reason without being followed or read; zip members that are links or leave the folder are refused; sizes are capped."""
 import os
 import stat
+import time
 import zipfile
 
 import pytest
@@ -142,6 +143,20 @@ def test_a_zip_is_counted_as_it_unpacks(tmp_path):
     assert archive.stat().st_size < 1024 * 1024
     with pytest.raises(intake.SubmissionError, match="more than 50 MB"):
         intake.stage(archive, tmp_path / "staged")
+
+
+def test_a_zip_of_400000_empty_members_is_refused_before_its_members_are_listed(tmp_path):
+    # Before, zipfile built an object per member first: 4 s and ~200 MB for this 34 MB zip.
+    archive = tmp_path / "flood.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_STORED) as zipped:
+        zipped.writestr("convolution.py", HONEST)
+        for number in range(400_000):
+            zipped.writestr(f"{number:x}", b"")
+    assert archive.stat().st_size < intake.MAX_UNZIPPED_BYTES
+    started = time.monotonic()
+    with pytest.raises(intake.SubmissionError, match=r"`flood.zip` holds more than 10000 files"):
+        intake.stage(archive, tmp_path / "staged")
+    assert time.monotonic() - started < 1       # measured 0.02 s
 
 
 def test_a_regular_zip_one_folder_deep_is_staged(tmp_path):

@@ -295,3 +295,55 @@ def test_a_killed_graders_folders_are_deleted_when_its_slot_is_next_used():
         if same:
             break
     assert not root.exists()
+
+
+# -- the instructor's files are left as they were -------------------------------------------------------------------
+
+def test_a_grading_under_namespaces_changes_no_permission_of_the_checkout(tmp_path):
+    # Before, every grading removed the "others" bits of .git, autograder/, solution/, examples/ and tests/ for
+    # good, namespaces or not (a second user could no longer clone the course repository).
+    if not view.namespaces_available():
+        pytest.skip("permissions hide the grader here (tested below, and the Gradescope way in test_gradescope)")
+    from autograder.grade import grade_submission
+    from autograder.sandbox import GRADER_FOLDERS
+    folders = [REPOSITORY, *(folder for folder in GRADER_FOLDERS if folder.exists())]
+    at_start = {folder: os.stat(folder).st_mode for folder in folders}
+    try:
+        for folder in folders:            # readable by others, as a fresh clone is (the test would fail otherwise)
+            os.chmod(folder, at_start[folder] | (0o005 if folder.is_dir() else 0o004))
+        before = {folder: os.stat(folder).st_mode for folder in folders}
+        result = grade_submission(REPOSITORY / "examples" / "submissions" / "flipped_kernel")
+        assert result.isolation["mode"] == "namespaces" and result.score > 0
+        assert {folder: os.stat(folder).st_mode for folder in folders} == before
+    finally:
+        for folder, mode in at_start.items():
+            os.chmod(folder, mode)
+
+
+def test_permissions_mode_hides_while_a_sandbox_relies_on_it_and_the_last_one_restores(tmp_path):
+    """Where permissions must hide the grader (no namespaces, as on Gradescope), the folders lose their others'
+    bits while any sandbox that relies on it is open, and get their modes back when the last one closes."""
+    course = tmp_path / "course"
+    folders = [course / name for name in ("autograder", "solution", "tests")]
+    for folder in folders:
+        folder.mkdir(parents=True)
+        os.chmod(folder, 0o755)
+    os.chmod(folders[1], 0o751)
+    identity.make_state_dir()
+    first = identity.hide_from_others(folders)
+    second = identity.hide_from_others(folders)           # a second grader in the same mode, meanwhile
+    try:
+        assert [oct(os.stat(f).st_mode & 0o777) for f in folders] == ["0o750", "0o750", "0o750"]
+        os.close(first)
+        first = None
+        assert identity.restore_others() == []                # the second sandbox still relies on it
+        assert os.stat(folders[0]).st_mode & 0o007 == 0
+        os.chmod(folders[2], 0o700)                           # the instructor's own change while grading
+    finally:
+        for fd in (first, second):
+            if fd is not None:
+                os.close(fd)
+    restored = identity.restore_others()      # (a grader killed earlier may have left folders of its own to restore)
+    assert {str(f) for f in folders[:2]} <= set(restored) and str(folders[2]) not in restored
+    assert [oct(os.stat(f).st_mode & 0o777) for f in folders] == ["0o755", "0o751", "0o700"]
+    assert identity.restore_others() == []                    # nothing recorded any more

@@ -5,6 +5,7 @@ import base64
 import json
 import subprocess
 import sys
+import time
 
 import nbformat
 import pytest
@@ -182,8 +183,8 @@ def test_a_v3_notebook_is_refused_with_what_to_do(tmp_path):
         intake.stage(path, tmp_path / "staged")
 
 
-def test_stored_outputs_are_ignored_even_50_megabytes_of_images(tmp_path):
-    picture = base64.b64encode(bytes(range(256)) * (5 * 1024 * 1024 // 256)).decode()   # ~6.7 MB as base64
+def test_stored_outputs_are_ignored_even_15_megabytes_of_images(tmp_path):
+    picture = base64.b64encode(bytes(range(256)) * (1024 * 1024 // 256)).decode()   # ~1.4 MB as base64
     notebook = solution_notebook(with_model=False)
     clean_module, _ = notebooks.notebook_module(write(notebook, tmp_path / "clean.ipynb"))
     for cell in notebook.cells[1:9]:
@@ -191,11 +192,107 @@ def test_stored_outputs_are_ignored_even_50_megabytes_of_images(tmp_path):
                         new_output("stream", name="stdout", text="training...\n")]
         cell.execution_count = 1
     path = write(notebook, tmp_path / "heavy.ipynb")
-    assert path.stat().st_size > 50 * 1024 * 1024
+    assert path.stat().st_size > 10 * 1024 * 1024
     module, report = notebooks.notebook_module(path)
     assert module == clean_module and report.notes() == []
     staged = intake.stage(path, tmp_path / "staged")
     assert import_staged(staged)[0] == LECTURE_RESULT
+
+
+# ------------------------------------------------------------------------ bounded work in the grading process
+
+# Runs intake in a fresh Python, as the grading process does, and reports its cost: (outcome, seconds, peak MB).
+MEASURED_INTAKE = """
+import json, re, sys, time
+from autograder import intake
+started = time.monotonic()
+try:
+    staged = intake.stage(sys.argv[1], sys.argv[2])
+    outcome = "staged: " + " ".join(staged.notes)
+except intake.SubmissionError as error:
+    outcome = "refused: " + str(error)
+seconds = time.monotonic() - started
+with open("/proc/self/status") as status:   # this process's own peak (ru_maxrss would include the parent's)
+    peak_kb = int(re.search(r"VmHWM:\\s+(\\d+)", status.read()).group(1))
+print(json.dumps([outcome, seconds, peak_kb / 1024]))
+"""
+
+
+def measured_intake(path, tmp_path):
+    done = subprocess.run([sys.executable, "-W", "ignore", "-c", MEASURED_INTAKE, str(path), str(tmp_path / "staged")],
+                          capture_output=True, text=True, timeout=600, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def compact_notebook(cells, path):
+    """A notebook written the shortest way (as a hostile one is): no indentation, cells as given."""
+    path.write_text(json.dumps({"nbformat": 4, "nbformat_minor": 4, "metadata": {}, "cells": cells},
+                               separators=(",", ":")))
+    return path
+
+
+CODE_CELL = {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None, "source": CONVOLUTION}
+EMPTY_CELL = {"cell_type": "markdown", "metadata": {}, "source": ""}
+
+
+def test_a_300000_cell_notebook_is_refused_in_well_under_a_few_seconds_and_tens_of_mb(tmp_path):
+    # Before the bounds, 100,000 such cells cost the grading process 10-70 s and 340 MB, 300,000 over 1 GB.
+    path = compact_notebook([CODE_CELL] + [EMPTY_CELL] * 300_000, tmp_path / "convolution.ipynb")
+    assert 10 * 1024 * 1024 < path.stat().st_size < notebooks.MAX_NOTEBOOK_BYTES
+    outcome, seconds, peak_mb = measured_intake(path, tmp_path)
+    # measured 0.06 s and 46 MB (of which ~38 MB is Python with the grader's imports)
+    assert outcome.startswith("refused: `convolution.ipynb` holds more than 100,000 cells, lines and other entries")
+    assert "Delete empty and unneeded cells" in outcome
+    assert seconds < 3 and peak_mb < 150
+    result = grade_submission(path)         # what the student reads: the limit and what to do, not a grader fault
+    assert result.status == "error" and "holds more than 100,000 cells" in result.output
+    assert "not your fault" not in result.output
+
+
+def test_a_notebook_at_the_cell_limit_is_read_in_under_a_few_seconds(tmp_path):
+    path = compact_notebook([CODE_CELL] + [EMPTY_CELL] * (notebooks.MAX_CELLS - 1), tmp_path / "convolution.ipynb")
+    outcome, seconds, peak_mb = measured_intake(path, tmp_path)
+    assert outcome.startswith("staged"), outcome
+    assert seconds < 5 and peak_mb < 150       # measured 0.4-0.8 s (half of it nbformat's first use) and 43 MB
+    assert import_staged(intake.stage(path, tmp_path / "again"))[0] == LECTURE_RESULT
+    compact_notebook([CODE_CELL] + [EMPTY_CELL] * notebooks.MAX_CELLS, path)
+    with pytest.raises(intake.SubmissionError, match=rf"has {notebooks.MAX_CELLS + 1:,} cells; the autograder "
+                                                     rf"reads notebooks of at most {notebooks.MAX_CELLS:,} cells"):
+        intake.stage(path, tmp_path / "staged")
+
+
+@pytest.mark.parametrize("text, limit", [
+    ('{"nbformat": 4, "metadata": ' + "[" * 100_000 + "]" * 100_000 + ', "cells": []}', "more than 100,000"),
+    ('{"nbformat": 4, "metadata": ' + "[" * 5_000 + "]" * 5_000 + ', "cells": []}', "nests lists and objects"),
+    ('{"nbformat": 4, "metadata": {}, "cells": [' + '"\\n",' * 600_000 + '""]}', "more than 100,000"),
+    ('{"nbformat": 4, "metadata": {}, "cells": [' + '"",' * 200_000 + '""]}', "more than 100,000"),
+    ('{"nbformat": 4, "metadata": {}, "cells": [' + "1," * 200_000 + '1]}', "more than 100,000"),
+    ('{"nbformat": 4, "metadata": {}, "cells": [], "x": "' + "\\\"" * 3_000_000 + '"}', "more than 100,000"),
+])
+def test_floods_of_json_are_refused_before_they_are_parsed(tmp_path, text, limit):
+    path = tmp_path / "convolution.ipynb"
+    path.write_text(text)
+    started = time.monotonic()
+    with pytest.raises(intake.SubmissionError, match=limit):
+        intake.stage(path, tmp_path / "staged")
+    assert time.monotonic() - started < 3          # measured 0.01-0.1 s
+
+
+def test_a_notebook_over_the_byte_limit_is_refused_with_what_to_do(tmp_path):
+    notebook = solution_notebook(with_model=False)
+    notebook.cells[1].outputs = [new_output("stream", name="stdout", text="x" * notebooks.MAX_NOTEBOOK_BYTES)]
+    staged = intake.stage(write(notebook, tmp_path / "convolution.ipynb"), tmp_path / "staged")
+    assert "larger than 20 MB" in notes_of(staged) and "Clear All Outputs" in notes_of(staged)
+
+
+@pytest.mark.parametrize("code", ["x = " + "+".join(["1"] * 20_000), "x = " + "not " * 10_000 + "y"])
+def test_code_nested_beyond_the_parser_is_a_clear_error_not_a_grader_failure(tmp_path, code):
+    path = write(new_notebook(cells=cells_of(CONVOLUTION) + [new_code_cell(code)]), tmp_path / "deep.ipynb")
+    with pytest.raises(intake.SubmissionError, match="nested too deeply"):
+        intake.stage(path, tmp_path / "staged")
+    result = grade_submission(path)
+    assert result.status == "error" and "nested too deeply" in result.output and "not your fault" not in result.output
 
 
 # -------------------------------------------------------------------------------- notebooks beside .py files

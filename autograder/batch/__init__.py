@@ -9,6 +9,7 @@ By concern: discovery.py (which paths are submissions), pool.py (a process pool 
 is already graded), shards.py (splitting a class over machines, merging); every file is written by autograder.report.
 """
 import os
+import signal
 import sys
 import time
 from pathlib import Path
@@ -80,8 +81,9 @@ def grade_all(paths, out_dir, jobs=None, force=False, shard=None, progress=True,
     OUT/shard.json says which, for merge.
 
     A submission whose grading process dies, or that takes longer than `time_limit` seconds, gets an error row;
-    the rest are graded. Interrupted (Ctrl-C): finished results stay on disk, grades.csv lists them and the rest as
-    "pending".
+    the rest are graded. Interrupted (Ctrl-C, SIGTERM, SIGHUP: KeyboardInterrupt): finished results stay on disk,
+    grades.csv lists them and the rest as "pending", and the interrupt propagates; a submission whose own grading
+    process alone was stopped from outside is pending too.
     """
     out_dir = Path(out_dir)
     submissions = find_submissions(paths)
@@ -110,14 +112,12 @@ def grade_all(paths, out_dir, jobs=None, force=False, shard=None, progress=True,
     try:
         run_in_pool(grade_one, {name: (name, path, student, out_dir, config) for name, (path, student) in pending.items()},
                     jobs=jobs, time_limit=time_limit, on_done=done)
-    except KeyboardInterrupt:
+    finally:
         for name in submissions:
             if name not in results:
                 results[name] = SubmissionResult(name=name, status="pending", student=submissions[name][1])
-        report.write_class(list(results.values()), out_dir)
-        raise
-    ordered = [results[name] for name in sorted(results)]
-    report.write_class(ordered, out_dir)
+        ordered = [results[name] for name in sorted(results)]
+        report.write_class(ordered, out_dir)
     return ordered
 
 
@@ -168,10 +168,11 @@ def grade_command(args):
     try:
         results = grade_all(args.paths, args.out, jobs=args.jobs, force=args.force, shard=shard,
                             time_limit=args.time_limit, config=config)
-    except KeyboardInterrupt:
-        print(f"\ninterrupted: finished results are in {args.out}/ and {args.out}/grades.csv; run again to resume",
-              file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as stop:      # Ctrl-C, or Stopped by SIGTERM / SIGHUP (pool.stop_on_signals)
+        signum = getattr(stop, "signum", signal.SIGINT)
+        print(f"\ninterrupted ({signal.Signals(signum).name}): finished results are in {args.out}/ and "
+              f"{args.out}/grades.csv; run again to resume", file=sys.stderr)
+        return 128 + signum
     print(report.table(results))
     print(f"\n{len(results)} submissions; results in {args.out}/<name>/results.json, {args.out}/grades.csv, "
           f"{args.out}/summary.md")

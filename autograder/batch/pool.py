@@ -1,5 +1,12 @@
 """Running the grading of many submissions in a process pool with limits: a task that runs past its wall-clock
-limit is stopped (SIGTERM, then SIGKILL), and a pool process that dies costs only the task that killed it."""
+limit is stopped (TIME_LIMIT_SIGNAL, then SIGKILL), and a pool process that dies costs only the task that killed it.
+
+Stopping from outside: SIGINT (Ctrl-C), SIGTERM (`kill`, Slurm preemption, a Kubernetes eviction) and SIGHUP (a
+closed terminal) all mean "stop the batch", whether they reach the main process alone or the whole process group.
+The main process (stop_on_signals) raises Stopped, a KeyboardInterrupt, and passes STOP_SIGNAL to every pool
+process; a pool process stops its grading on any of them (its `finally`s kill the sandbox), and the main process
+waits for that, then kills what is left. The time limit has a signal of its own, which nothing outside sends, so a
+SIGTERM to the group is never taken for "this submission ran too long"."""
 import concurrent.futures
 import multiprocessing
 import os
@@ -7,44 +14,74 @@ import signal
 import time
 from concurrent.futures.process import BrokenProcessPool
 
-TERM_GRACE_S = 10.0           # after SIGTERM, how long a pool process gets to clean up before SIGKILL
+TERM_GRACE_S = 10.0           # after a stop or the time limit, how long a pool process gets to clean up before SIGKILL
 POLL_S = 0.2
+OUTSIDE_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+STOP_SIGNAL = signal.SIGTERM                  # what the main process passes on to its pool processes
+TIME_LIMIT_SIGNAL = signal.SIGRTMIN + 1       # "this submission ran too long": no scheduler or terminal sends it
 BATCH_FLAGS = ("time-limit", "grader-died", "grader-error")   # error rows made by the batch itself: graded again on the next run
 
 
 class TimeLimitExceeded(BaseException):
-    """Raised inside a pool process by SIGTERM when its submission ran past the batch's time limit. A
+    """Raised inside a pool process by TIME_LIMIT_SIGNAL when its submission ran past the batch's time limit. A
     BaseException, so grade_submission does not report it as its own failure, while its `finally`s still clean up
     (the sandboxed worker is stopped, the scratch folder removed)."""
 
 
+class GradingStopped(BaseException):
+    """Raised inside a pool process by SIGINT, SIGTERM or SIGHUP: the batch is stopping. The submission stays
+    pending (it is graded on the next run); like TimeLimitExceeded, the grading's `finally`s clean up."""
+
+
+class Stopped(KeyboardInterrupt):
+    """Raised in the main process by SIGTERM or SIGHUP (and SIGINT): stop as Ctrl-C does. `signum` says which."""
+
+    def __init__(self, signum=signal.SIGINT):
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+def stop_on_signals():
+    """In the main process of a command that grades: SIGINT, SIGTERM and SIGHUP raise Stopped. Only the first one:
+    later ones are ignored, so that the clean-up (stopping the pool, writing grades.csv) is never cut short."""
+    def on_signal(signum, frame):
+        for number in OUTSIDE_STOP_SIGNALS:
+            signal.signal(number, signal.SIG_IGN)
+        raise Stopped(signum)
+    for number in OUTSIDE_STOP_SIGNALS:
+        signal.signal(number, on_signal)
+
+
 _started = None      # in a pool process: the queue on which a task says "I started, in this process"
-_stopping = False    # in a pool process: SIGTERM arrived during the current task
-_in_task = False     # in a pool process: a task is running (SIGTERM between tasks ends the process)
+_stopping = None     # in a pool process: the exception that stops the current task, once a signal said so
+_in_task = False     # in a pool process: a task is running (a stop between tasks ends the process)
 
 
 def _pool_init(started):
     global _started
     _started = started
 
-    def on_term(signum, frame):
+    def on_signal(signum, frame):
         global _stopping
-        if not _in_task:        # idle: the executor is stopping the pool (Python 3.12+ terminates, then joins)
-            os._exit(128 + signal.SIGTERM)
-        _stopping = True
+        if not _in_task:        # idle: the batch or the executor is stopping the pool (3.12+ terminates, then joins)
+            os._exit(128 + signum)
+        if _stopping is not None:
+            return              # already stopping: the clean-up runs on
+        _stopping = TimeLimitExceeded if signum == TIME_LIMIT_SIGNAL else GradingStopped
         _kill_children(os.getpid(), signal.SIGKILL)      # the sandboxed worker: a hang there ends now
-        raise TimeLimitExceeded()
-    signal.signal(signal.SIGTERM, on_term)
+        raise _stopping()
+    for number in (*OUTSIDE_STOP_SIGNALS, TIME_LIMIT_SIGNAL):
+        signal.signal(number, on_signal)
 
 
 def _run_task(key, work, args):
     global _stopping, _in_task
-    _stopping, _in_task = False, True
+    _stopping, _in_task = None, True
     try:
         _started.put((key, os.getpid(), time.time()))
         value = work(*args)
-        if _stopping:   # the grading caught TimeLimitExceeded somewhere (unittest records errors) and went on
-            raise TimeLimitExceeded()
+        if _stopping is not None:   # the grading caught the stop somewhere (unittest records errors) and went on
+            raise _stopping()
         return value
     finally:
         _in_task = False
@@ -81,9 +118,12 @@ def run_in_pool(work, tasks, jobs=None, time_limit=None, on_done=None, grace=TER
     - A pool process that dies (os._exit, a signal, the OOM killer) breaks the pool: the tasks it held are run
       again one at a time in a new pool, and the one that still kills its process gets the message; the others
       are unaffected.
-    - A task running longer than `time_limit` seconds (wall clock, from when it started) is sent SIGTERM (raising
-      TimeLimitExceeded in it), then SIGKILL after `grace` seconds, and gets the message.
-    `work` must be picklable (a module-level function). Ctrl-C stops the pool and propagates.
+    - A task running longer than `time_limit` seconds (wall clock, from when it started) is sent
+      TIME_LIMIT_SIGNAL (raising TimeLimitExceeded in it), then SIGKILL after `grace` seconds, and gets the message.
+    - A task stopped by a signal from outside (GradingStopped) gets no outcome: it is pending.
+    `work` must be picklable (a module-level function). A KeyboardInterrupt (Ctrl-C, or Stopped) stops every pool
+    process (STOP_SIGNAL, then SIGKILL after `grace`), keeps the outcomes of tasks that finished meanwhile, and
+    propagates.
     """
     queue = list(tasks)            # not started yet
     suspects = []                  # were running when a pool process died: run again alone
@@ -128,6 +168,8 @@ def run_in_pool(work, tasks, jobs=None, time_limit=None, on_done=None, grace=TER
                         running[future] = key           # handled with the others below
                     except TimeLimitExceeded:
                         finish(key, None, _over_time(time_limit))
+                    except GradingStopped:
+                        pass                                    # stopped from outside: pending
                     except Exception as error:
                         finish(key, None, ("grader-error", f"the grading raised {type(error).__name__}: {error}"))
                 if broken:
@@ -139,11 +181,12 @@ def run_in_pool(work, tasks, jobs=None, time_limit=None, on_done=None, grace=TER
                     pid, began = processes[key]
                     if key not in signalled and now - began > time_limit:
                         signalled[key] = now
-                        _kill(pid, signal.SIGTERM)
+                        _kill(pid, TIME_LIMIT_SIGNAL)
                     elif key in signalled and now - signalled[key] > grace:
                         _kill_children(pid, signal.SIGKILL)
                         _kill(pid, signal.SIGKILL)      # breaks the pool; this task is known to be at fault
         except KeyboardInterrupt:
+            _stop_running(pool, running, finish, grace)
             _stop_pool(pool)
             raise
         if broken:
@@ -170,6 +213,21 @@ def _kill(pid, signum):
         os.kill(pid, signum)
     except ProcessLookupError:
         pass
+
+
+def _stop_running(pool, running, finish, grace):
+    """The batch is stopping: every pool process is told to stop (STOP_SIGNAL: a running grading kills its
+    sandbox and ends, an idle process exits) and given `grace` seconds; a grading that finished meanwhile keeps
+    its outcome."""
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        if process.is_alive():
+            _kill(process.pid, STOP_SIGNAL)
+    done, _ = concurrent.futures.wait(running, timeout=grace)
+    for future in done:
+        try:
+            finish(running[future], future.result())
+        except BaseException:           # stopped, broken or failed: pending, graded on the next run
+            pass
 
 
 def _stop_pool(pool):

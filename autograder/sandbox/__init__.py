@@ -51,6 +51,11 @@ MAX_STUCK_CHARS = 64 * 1024
 F_SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", 1031)      # Linux; Python 3.10 has the name
 POLL_SECONDS = 0.1              # how often a waiting grader checks the worker's memory and life
 PASSED_ENVIRONMENT_PREFIXES = ("OPENBLAS_", "OMP_")
+# What a reply may say went wrong, per request op; anything else is a malformed reply.
+FAILURE_KINDS = {"start": ("import", "memory")}
+MAX_NAMES = 1000                # names in a reply's forbidden or helpers field
+OTHER_FAILURE_KINDS = ("exception", "memory", "protocol")
+MALFORMED = "the process running your code sent the grader a malformed reply"
 
 
 class StudentError(Exception):
@@ -150,12 +155,9 @@ class Worker:
         header = {"op": "call", "module": module, "function": function, "max_reply_bytes": max_reply_bytes,
                   "timeout": timeout,
                   "args": _encode_argument(list(args), arrays), "kwargs": _encode_argument(dict(kwargs or {}), arrays)}
-        reply, reply_arrays, seconds = self._request(header, arrays, timeout)
-        value = protocol.decode_value(reply.get("value"), reply_arrays)
-        return Reply(value=value, type=str(reply.get("type")), seconds=seconds,
-                     forbidden=_short_strings(reply.get("forbidden")), helpers=_short_strings(reply.get("helpers")),
-                     changed=[item for item in (reply.get("changed") if isinstance(reply.get("changed"), list)
-                                                else []) if type(item) is int][:len(args)])
+        reply, seconds = self._request(header, arrays, timeout)
+        return Reply(value=reply["value"], type=reply["type"], seconds=seconds, forbidden=reply["forbidden"],
+                     helpers=reply["helpers"], changed=reply["changed"])
 
     def paused(self):
         """A context in which every process of this worker's sandbox is stopped (see Sandbox.paused)."""
@@ -176,11 +178,10 @@ class Worker:
         header = {"op": "model", "num_classes": int(num_classes), "epochs": int(epochs), "seed": int(seed),
                   "class_name": str(class_name), "train_function": str(train_function)}
         arrays = [np.asarray(train_inputs), np.asarray(train_labels), np.asarray(test_inputs)]
-        reply, reply_arrays, _ = self._request(header, arrays, timeout)
-        result = protocol.decode_value(reply["value"], reply_arrays)
-        if not isinstance(result, dict):
-            raise StudentError("protocol", "the worker sent a malformed model result")
-        return result
+        reply, _ = self._request(header, arrays, timeout)
+        if not isinstance(reply["value"], dict):
+            self._fail("protocol", f"{MALFORMED} (the model's result is not a dict)")
+        return reply["value"]
 
     def output(self):
         """The student's captured stdout+stderr so far, at most about limits.output_bytes characters."""
@@ -238,7 +239,12 @@ class Worker:
             raise StudentError(kind, self._import_failure.message) from None
         self._cpu_pids = tuple(identity.tree(self._process.pid))   # the sandbox's first process and the worker
         self.cpu_seconds["start"] += self._worker_cpu()
-        if not reply.get("ok"):
+        try:
+            reply = decoded_reply(reply, [], "start")
+        except protocol.ProtocolError as error:
+            self._import_failure = StudentError("protocol", f"{MALFORMED} ({error}) while importing your modules")
+            self._fail("protocol", self._import_failure.message)
+        if not reply["ok"]:
             module = reply.get("module") if reply.get("module") in self.modules else None
             self._import_failure = StudentError("import", str(reply.get("message")), module)
             self._stop()
@@ -259,6 +265,8 @@ class Worker:
 
     # -- one request ---------------------------------------------------------------------------------------------
     def _request(self, header, arrays, timeout):
+        """Send one request and return (its reply header, with "value" decoded, seconds). Every field the grader
+        reads has been checked: whatever else the worker sends is the student's protocol fault (StudentError)."""
         self._ensure_started()
         self._next_id += 1
         header = dict(header, id=self._next_id)
@@ -272,16 +280,17 @@ class Worker:
         self.cpu_seconds[str(header.get("op"))] += max(0.0, self._worker_cpu() - cpu_before)
         if reply.get("id") != self._next_id:
             self._fail("protocol", "the worker answered out of turn")
+        try:
+            reply = decoded_reply(reply, reply_arrays, header["op"])
+        except protocol.ProtocolError as error:
+            self._fail("protocol", f"{MALFORMED} ({error})")
         self._check_output_size()
-        if not reply.get("ok"):
-            kind = reply.get("kind")
-            if kind == "missing":
-                raise KeyError(reply.get("message"))
+        if not reply["ok"]:
+            kind = reply["kind"]
             if kind == "memory":
-                raise StudentError("memory", f"{self._memory_words()}\n{reply.get('message')}")
-            raise StudentError(str(kind if kind in ("exception", "protocol") else "exception"),
-                               str(reply.get("message")))
-        return reply, reply_arrays, seconds
+                raise StudentError("memory", f"{self._memory_words()}\n{reply['message']}")
+            raise StudentError(kind, reply["message"])
+        return reply, seconds
 
     def _write(self, message, deadline, timeout):
         """Send a request; a worker that stops reading it cannot hold the grader past the call's deadline."""
@@ -317,7 +326,10 @@ class Worker:
             if ready:
                 data = os.read(self._reply_fd, 1 << 20)
                 if data:
-                    self._reader.feed(data)
+                    try:
+                        self._reader.feed(data)
+                    except protocol.ProtocolError as error:
+                        self._fail("protocol", f"the worker's reply was garbled ({error})")
                     continue
                 self._process.wait()        # end of file: the worker is gone
             if self._box.memory_killed() or self._box.memory_bytes(self._process.pid) > self.memory_mb * MB:
@@ -432,11 +444,41 @@ def _pipe():
     return read_end, write_end
 
 
-def _short_strings(items, most=50, chars=200):
-    """A list of at most `most` strings of at most `chars` characters from a reply's field (anything else: [])."""
-    if not isinstance(items, list):
-        return []
-    return [item[:chars] for item in items[:most] if isinstance(item, str)]
+def decoded_reply(reply, reply_arrays, op):
+    """A reply header to `op` ("start": the import's) as the grader uses it, "value" decoded; ProtocolError (what is
+    wrong) when a field the grader reads is missing or of the wrong type, or the value does not decode."""
+    problem = _reply_problem(reply, op)
+    if problem:
+        raise protocol.ProtocolError(problem)
+    if reply["ok"]:
+        reply["value"] = protocol.decode_value(reply.get("value"), reply_arrays)
+    return reply
+
+
+def _reply_problem(reply, op):
+    """What is wrong with a reply header to `op` ("start" for the import's), or "" when every field the grader
+    reads is there with its type. The worker's process is the student's: it may send anything the reader lets by."""
+    if type(reply.get("ok")) is not bool:
+        return "no ok field"
+    if not reply["ok"]:
+        if reply.get("kind") not in FAILURE_KINDS.get(op, OTHER_FAILURE_KINDS):
+            return "an unknown kind of failure"
+        if type(reply.get("message")) is not str:
+            return "a failure without a message"
+        if "module" in reply and reply["module"] is not None and type(reply["module"]) is not str:
+            return "a module that is not a name"
+        return ""
+    if op == "call":
+        if type(reply.get("type")) is not str:
+            return "no type of the result"
+        for field in ("forbidden", "helpers"):     # "`name` (line n)" each
+            names = reply.get(field)
+            if type(names) is not list or len(names) > MAX_NAMES or not all(type(item) is str for item in names):
+                return f"the {field} field is not a list of names"
+        changed = reply.get("changed")
+        if type(changed) is not list or not all(type(item) is int for item in changed):
+            return "the changed arguments are not a list of positions"
+    return ""
 
 
 def _encode_argument(value, arrays):

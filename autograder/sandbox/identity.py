@@ -6,6 +6,7 @@ passwd entry. `leftovers()` says what sandbox identities still own, for tests an
 """
 import errno
 import fcntl
+import json
 import os
 import pwd
 import resource
@@ -256,16 +257,92 @@ def make_box(uid):
             continue
 
 
+HIDDEN_MODES = "hidden-modes.json"    # in STATE_DIR: the modes hide_from_others changed, to be given back
+MODES_LOCK = "hidden-modes.lock"      # in STATE_DIR: held (briefly, exclusively) while modes or their record change
+USERS_LOCK = "hidden-users.lock"      # in STATE_DIR: held shared by every open sandbox that relies on them
+
+
+def _lock(name, operation):
+    fd = os.open(STATE_DIR / name, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+    try:
+        fcntl.flock(fd, operation)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
 def hide_from_others(folders):
-    """Remove the permissions of "others" (the sandbox uid) from each existing folder; their contents are then
-    unreachable whatever their own modes are."""
-    for folder in folders:
+    """Permissions mode only (namespaces hide the checkout without touching it): remove the permissions of
+    "others" (the sandbox uids) from each existing folder, so that their contents are unreachable whatever their own
+    modes are. The modes changed are recorded (the first, original ones kept). Returns a descriptor holding a
+    shared lock: the caller keeps it open while its sandbox lives, and restore_others() gives the modes back once
+    no sandbox holds one."""
+    changing = _lock(MODES_LOCK, fcntl.LOCK_EX)
+    try:
+        using = _lock(USERS_LOCK, fcntl.LOCK_SH)
         try:
-            mode = os.stat(folder).st_mode
-            if mode & 0o007:
-                os.chmod(folder, mode & ~0o007)
-        except FileNotFoundError:
-            pass
+            recorded = _hidden_modes()
+            for folder in folders:
+                try:
+                    mode = stat.S_IMODE(os.stat(folder).st_mode)
+                except FileNotFoundError:
+                    continue
+                if mode & 0o007:
+                    recorded.setdefault(str(folder), mode)
+                    os.chmod(folder, mode & ~0o007)
+            _write_hidden_modes(recorded)
+        except BaseException:
+            os.close(using)
+            raise
+    finally:
+        os.close(changing)
+    return using
+
+
+def restore_others():
+    """Give the folders hide_from_others closed their recorded modes back, if no open sandbox relies on them (none
+    holds the shared lock; else nothing is done: the last one to close restores). A folder whose mode someone
+    changed meanwhile is left as it is. Returns the folders restored."""
+    changing = _lock(MODES_LOCK, fcntl.LOCK_EX)
+    try:
+        try:
+            alone = _lock(USERS_LOCK, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return []
+        try:
+            restored = []
+            for folder, mode in _hidden_modes().items():
+                try:
+                    current = stat.S_IMODE(os.stat(folder).st_mode)
+                except FileNotFoundError:
+                    continue
+                if current == mode & ~0o007:             # as we left it: an instructor's own change is kept
+                    os.chmod(folder, mode)
+                    restored.append(folder)
+            _write_hidden_modes({})
+            return restored
+        finally:
+            os.close(alone)
+    finally:
+        os.close(changing)
+
+
+def _hidden_modes():
+    try:
+        return {folder: int(mode) for folder, mode in json.loads((STATE_DIR / HIDDEN_MODES).read_text()).items()}
+    except (FileNotFoundError, ValueError, AttributeError):
+        return {}
+
+
+def _write_hidden_modes(recorded):
+    path = STATE_DIR / HIDDEN_MODES
+    if not recorded:
+        path.unlink(missing_ok=True)
+        return
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(json.dumps(recorded))
+    os.replace(temporary, path)
 
 
 def remove_tree(path):

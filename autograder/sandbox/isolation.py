@@ -65,6 +65,7 @@ class Sandbox:
         self.root = self.runtime = self.scratch = None
         self.cgroup = None
         self._lock_fd = None
+        self._hidden_fd = None          # permissions mode: the shared lock on the grader folders' changed modes
         self._namespaces = 0
         self._hide = ()
         self._expose = ()
@@ -124,7 +125,6 @@ class Sandbox:
                 unusable.add(self.uid)
         self.root = identity.make_box(self.uid)
         self._make_folders(owner=self.uid)
-        identity.hide_from_others(grader_folders)
 
         python_paths = view.runtime_paths()
         if self._namespaces:
@@ -137,6 +137,9 @@ class Sandbox:
                             if any(folder in path.parents for folder in replaced)]
         else:
             mode = "permissions"
+            # Only here do the instructor's folders change: their "others" bits go while a sandbox relies on it, and
+            # come back when the last one closes (close, restore_others).
+            self._hidden_fd = identity.hide_from_others(grader_folders)
         problem = _python_unusable_by(self, python_paths) or _still_readable(self)
         if problem:
             raise IsolationUnavailable(
@@ -153,6 +156,8 @@ class Sandbox:
             "private_temp": bool(self._namespaces),
             "cgroup": self.cgroup.version if self.cgroup else None,
             "grader_files_hidden": True,
+            "grader_files_hidden_by": "a mount namespace (no permission changed)" if self._namespaces else
+                                      "permissions: the others' bits of the grader's folders, restored afterwards",
             "libraries_denied": sorted({Path(folder).name for folder in self._denied}),
         }
         if self.cgroup is None:
@@ -310,6 +315,13 @@ class Sandbox:
         if self._lock_fd is not None:
             os.close(self._lock_fd)                  # releases the slot
             self._lock_fd = None
+        if self._hidden_fd is not None:
+            os.close(self._hidden_fd)
+            self._hidden_fd = None
+            try:
+                identity.restore_others()            # the last sandbox relying on the hidden folders restores them
+            except OSError as error:
+                self.report.setdefault("cleanup_problems", []).append(f"restoring permissions: {error!r}")
 
 
 def _still_readable(box):

@@ -3,16 +3,17 @@
 - a frame is an 8-byte big-endian length followed by that many bytes;
 - a message is one JSON frame (the header, with "arrays": n) followed by n frames of `.npy` bytes
   (`np.save(..., allow_pickle=False)`; object arrays cannot be written or read).
-Inside a header, values are plain JSON except three tagged forms: {"__array__": i} (the i-th array frame),
-{"__dict__": {...}} (a dict, tagged so a student's dict can never pose as an array) and {"__stashed__": name}
-(an array kept in the worker, requests only). The READER enforces the limits (bytes, number and size of arrays):
-the grader reads every reply with its own MessageReader, which student code cannot change.
+Inside a header, values are plain JSON except two tagged forms: {"__array__": i} (the i-th array frame) and
+{"__dict__": {...}} (a dict, tagged so a student's dict can never pose as an array). The READER enforces the limits
+(bytes, number and size of arrays): the grader reads every reply with its own MessageReader, which student code
+cannot change.
 
 Standalone (stdlib + NumPy only): the worker imports it from its runtime folder.
 """
 import io
 import json
 import os
+import re
 
 import numpy as np
 
@@ -25,11 +26,39 @@ MAX_MESSAGE_BYTES = 64 * 1024 * 1024     # a whole message: header and array fra
 MAX_HEADER_BYTES = 16 * 1024 * 1024      # the JSON header (a 400k-element list returned as JSON is ~8 MB)
 MAX_ARRAYS = 64                           # array frames in one message
 MAX_NESTING = 32                          # deeper lists/dicts in a result do not cross
+MAX_HEADER_ITEMS = 1_000_000             # JSON values in a header (a float each: ~32 MB parsed)
+MAX_HEADER_DEPTH = 2 * MAX_NESTING + 8   # a crossing dict is two JSON levels ({"__dict__": {...}}), the header two
 REFUSED_DTYPE_KINDS = "OV"               # object and structured arrays never cross
 
 
 class ProtocolError(Exception):
     """The bytes on a pipe are not a well-formed message."""
+
+
+# Both linear on any input: escapes go first, so that a string is then a quote, no quotes, a quote.
+JSON_ESCAPE = re.compile(rb"\\.", re.DOTALL)
+JSON_STRING = re.compile(rb'"[^"]*"')
+
+
+def json_shape_problem(data, max_items, max_depth):
+    """Why the JSON text `data` (bytes) is more than a reader takes, counted on its bytes before anything is
+    parsed: "items" (more than max_items values -- ',' '[' '{' outside strings -- or as many escapes, or strings
+    beyond what that many values hold) or "depth" (lists and objects nested deeper than max_depth); None when it
+    is within both. Costs ~0.4 us per escape and per string, both bounded first, and a few passes over the bytes."""
+    escapes = data.count(b"\\")
+    if escapes > max_items or data.count(b'"') > 4 * max_items + escapes:   # a key and its value: four quotes
+        return "items"
+    structure = JSON_STRING.sub(b"", JSON_ESCAPE.sub(b"", data))
+    opening = structure.count(b"[") + structure.count(b"{")
+    closing = structure.count(b"]") + structure.count(b"}")
+    if max(opening + structure.count(b","), closing) > max_items:
+        return "items"
+    codes = np.frombuffer(structure, dtype=np.uint8)
+    brackets = codes[np.isin(codes, np.frombuffer(b"[]{}", dtype=np.uint8))]     # at most 2 * max_items
+    steps = np.where((brackets == ord("[")) | (brackets == ord("{")), 1, -1).astype(np.int32)
+    if steps.size and int(np.cumsum(steps).max()) > max_depth:
+        return "depth"
+    return None
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -115,9 +144,13 @@ class MessageReader:
                 frame = self._next_frame(self.max_header_bytes, "a message header")
                 if frame is None:
                     return None
+                problem = json_shape_problem(frame, MAX_HEADER_ITEMS, MAX_HEADER_DEPTH)
+                if problem:
+                    raise ProtocolError(f"a message header holds too many values or nests them too deeply "
+                                        f"({problem})")
                 try:
                     header = json.loads(frame)
-                except ValueError:
+                except (ValueError, RecursionError):
                     raise ProtocolError("a message header is not JSON") from None
                 if not isinstance(header, dict) or not isinstance(header.get("arrays"), int) \
                         or not 0 <= header["arrays"] <= self.max_arrays:
@@ -133,23 +166,18 @@ class MessageReader:
             self.arrays.append(bytes_to_array(frame))
 
 
-def decode_value(value, arrays, stash=None, depth=0):
-    """Inverse of encode_value: tagged JSON + array frames -> Python values (stash only on the worker side)."""
+def decode_value(value, arrays, depth=0):
+    """Inverse of encode_value: tagged JSON + array frames -> Python values."""
     if depth > MAX_NESTING:
         raise ProtocolError("value nested too deeply")
     if isinstance(value, list):
-        return [decode_value(item, arrays, stash, depth + 1) for item in value]
+        return [decode_value(item, arrays, depth + 1) for item in value]
     if isinstance(value, dict):
         if set(value) == {"__array__"} and isinstance(value["__array__"], int) \
                 and 0 <= value["__array__"] < len(arrays):
             return arrays[value["__array__"]]
         if set(value) == {"__dict__"} and isinstance(value["__dict__"], dict):
-            return {key: decode_value(item, arrays, stash, depth + 1) for key, item in value["__dict__"].items()}
-        if set(value) == {"__stashed__"} and stash is not None:
-            name = value["__stashed__"]
-            if name not in stash:
-                raise KeyError(f"nothing stashed as {name!r}")
-            return stash[name]
+            return {key: decode_value(item, arrays, depth + 1) for key, item in value["__dict__"].items()}
         raise ProtocolError("unknown tagged value")
     return value
 
