@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from autograder import __version__, fixture_files, forms, intake, rules, stand_ins
+from autograder import __version__, fixture_files, forms, intake, notebooks, rules, stand_ins
 from autograder.cases import FORBIDDEN_MESSAGE, all_cases
 from autograder.config import CONFIG
 from autograder.mistakes import FORM_DIAGNOSES
@@ -29,6 +29,9 @@ from autograder.sandbox import IsolationUnavailable, StudentError, Worker, ident
 # What the NumPy-only worker's stand-ins raise (autograder/stand_ins/_forbidden_library.py).
 FORBIDDEN_LIBRARY_USE = re.compile(
     r"ForbiddenLibraryError: `(?P<api>[\w.()]+)` (?:called|used) in \S+, line (?P<line>\d+)")
+# "convolution.py, line 23" and traceback lines' 'File "convolution.py", line 23' (see GradingSession.located)
+STUDENT_PLACE = re.compile(r'(?P<module>convolution|assignment)\.py(?P<quote>"?), line (?P<line>\d+)')
+MISSING_NAME = re.compile(r"module '(?P<module>\w+)' has no attribute '(?P<name>\w+)'")
 FLAG_OF_KIND = {"timeout": "timeout", "memory": "memory", "died": "crashed", "protocol": "crashed",
                 "import": "import-error"}
 
@@ -135,11 +138,42 @@ class GradingSession:
             reply = self.worker().call(module, function, *args, max_reply_bytes=max_reply_bytes,
                                        timeout=timeout or self.config.sandbox.call_timeout_s)
         except StudentError as error:
+            error.message = self.located(error.message)
             self.record(error)
             raise
         self.runtime_forbidden.update(reply.forbidden)
         self.runtime_library_calls.update(reply.helpers)
         return reply
+
+    def located(self, message):
+        """A message about the student's code with places in a notebook named as the student sees them: "hw.ipynb,
+        cell 4, line 2" for "convolution.py, line 23" (intake made convolution.py from the notebook's cells); and a
+        function missing from such a module is explained by the cells left out for not being Python."""
+        sources = {}
+
+        def source(module):
+            if module not in sources:
+                try:
+                    sources[module] = (self.staged.directory / f"{module}.py").read_text(errors="replace")
+                except OSError:
+                    sources[module] = ""
+            return sources[module]
+
+        def place(found):
+            where = notebooks.notebook_place(source(found["module"]), int(found["line"]))
+            if where is None:
+                return found[0]
+            notebook, cell, line = where
+            return f"{notebook}{found['quote']}, cell {cell}, line {line}"
+        message = STUDENT_PLACE.sub(place, message)
+        missing = MISSING_NAME.search(message)
+        if missing and missing["module"] in self.staged.modules:
+            left_out = notebooks.left_out_cells(source(missing["module"]))
+            if left_out:
+                first, _, rest = message.partition("\n")
+                first += "".join(f" (cell {cell} of {notebook} was left out: {why})" for notebook, cell, why in left_out)
+                message = first + ("\n" + rest if rest else "")
+        return message
 
     def begin_part(self, name):
         """A new part: what stopped the last one (a timeout, a memory kill) costs this one nothing."""
@@ -286,6 +320,7 @@ class GradingSession:
                 train_labels=data["train_labels"], test_inputs=data["test_inputs"], seed=check.seed,
                 timeout=check.train_timeout_s, class_name=check.class_name, train_function=check.train_function)
         except StudentError as error:
+            error.message = self.located(error.message)
             self.record(error)
             return error
         # Library convolutions the trap saw inside conv2d during the model's is_testing run count like any other.

@@ -211,22 +211,52 @@ def _module_of(notebook, name, deadline):
 
     own_names = _own_names(tree for _, _, tree in parsed)
     left_out_names = set()
-    chunks = []
+    chunks = [cell_marker(name, cell.number, cell.error) for cell in report.cells if cell.error]
     for cell_report, source, tree in parsed:
         _check_time(name, deadline)
         lines = source.splitlines()
-        kept = []
-        for statement in tree.body:
+        kept = []     # the cell's kept lines, each at its own line of the cell, so that a line of the module
+        for statement in tree.body:     # is found again in the notebook (grade.GradingSession.located)
             if _is_kept(statement, own_names, left_out_names):
-                kept.append(_statement_source(statement, lines, tree.body))
+                text, first = _statement_source(statement, lines, tree.body)
+                kept.extend([""] * max(first - 1 - len(kept), 0))
+                kept.extend(text.splitlines())
             else:
                 left_out_names |= _assigned_names(statement)
                 cell_report.left_out.append((statement.lineno, lines[statement.lineno - 1]))
         if cell_report.magics or cell_report.left_out:
             report.cells.append(cell_report)
-        chunks.append(f"# --- notebook cell {cell_report.number} ---\n" + "\n\n".join(kept))
+        chunks.append("\n".join([cell_marker(name, cell_report.number)] + kept))
     report.cells.sort(key=lambda cell: cell.number)
     return "\n\n".join(chunks) + "\n", report
+
+
+CELL_MARKER = re.compile(r"^# --- (?P<notebook>.+), cell (?P<cell>\d+)(?: left out: (?P<left_out>.*))? ---$")
+
+
+def notebook_place(module_source, line):
+    """(notebook name, cell number, line in the cell) of a line of a module made from a notebook, or None (an
+    ordinary file, or a line outside any cell)."""
+    lines = module_source.splitlines()
+    for number in range(min(line, len(lines)), 0, -1):
+        found = CELL_MARKER.match(lines[number - 1])
+        if found and not found["left_out"]:
+            return (found["notebook"], int(found["cell"]), line - number) if line > number else None
+    return None
+
+
+def left_out_cells(module_source):
+    """[(notebook name, cell number, why)] of the cells a module made from a notebook left out whole."""
+    return [(found["notebook"], int(found["cell"]), found["left_out"]) for found in map(CELL_MARKER.match,
+            module_source.splitlines()) if found and found["left_out"]]
+
+
+def cell_marker(notebook, number, left_out_because=""):
+    """The comment line that starts a cell's code in the module (its lines follow at their own line numbers), or
+    says why a cell was left out whole; grade.GradingSession.located reads these back."""
+    if left_out_because:
+        return f"# --- {notebook}, cell {number} left out: {left_out_because} ---"
+    return f"# --- {notebook}, cell {number} ---"
 
 
 def _without_magics(source):
@@ -322,11 +352,12 @@ def _assigned_names(statement):
 
 
 def _statement_source(statement, lines, body):
-    """The statement's own text: its lines (decorators included), or ast.unparse when it shares a line."""
+    """(The statement's own text, the line of the cell it starts on): its lines (decorators included), or
+    ast.unparse when it shares a line."""
     first = min([statement.lineno] + [d.lineno for d in getattr(statement, "decorator_list", [])])
     last = statement.end_lineno
     shares_a_line = any(other is not statement and other.lineno <= last and other.end_lineno >= first
                         for other in body)
     if shares_a_line:
-        return ast.unparse(statement)
-    return "\n".join(lines[first - 1:last])
+        return ast.unparse(statement), first
+    return "\n".join(lines[first - 1:last]), first

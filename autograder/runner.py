@@ -18,7 +18,8 @@ from autograder.results import TestResult
 from autograder.sandbox import IsolationUnavailable, StudentError, identity
 
 ANSI_ESCAPE = re.compile(r"\x1b(?:\[[0-9;?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])")
-FRAME = re.compile(r'^  File "(?P<file>[^"]*)", line (?P<line>\d+), in (?P<function>.*)$')
+# a traceback frame; a notebook's (grade.GradingSession.located) says 'File "hw.ipynb", cell 4, line 2, in f'
+FRAME = re.compile(r'^  File "(?P<file>[^"]*)",(?P<cell> cell \d+,)? line (?P<line>\d+), in (?P<function>.*)$')
 MAX_SUMMARY_CHARS = 600
 
 
@@ -41,7 +42,7 @@ def error_summary(message):
         match = FRAME.match(line)
         if match:
             code = lines[number + 1].strip() if number + 1 < len(lines) and lines[number + 1].startswith("    ") else ""
-            frames.append((match["file"], match["line"], code))
+            frames.append((match["file"] + (match["cell"] or "").rstrip(","), match["line"], code))
     if frames:
         file_name, line, code = frames[-1]
         text += f" at {file_name}, line {line}" + (f" (`{code.replace('`', chr(39))[:200]}`)" if code else "")

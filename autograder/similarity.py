@@ -48,6 +48,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from autograder import intake
+from autograder.notebooks import CELL_MARKER
 from autograder.config import CONFIG
 from autograder.paths import ROOT
 from autograder.similarity_report import append_section, index_page, page, summary_section, write_csv
@@ -65,7 +66,6 @@ COMMON_AT_LEAST = SETTINGS.common_at_least
 MAX_TOKENS = 200_000        # per file: a hostile file (a 4 MB one-liner) costs bounded work
 MAX_BASE_FILES = 500        # per --base folder walked
 MAX_FUNCTIONS = 200         # per file: functions scored on their own (more are compared only within their file)
-NOTEBOOK_CELL = re.compile(r"^# --- notebook cell (\d+) ---$")   # intake's marker between a notebook's cells
 
 KEPT_NAMES = frozenset(dir(builtins)) | {
     "self", "super", "conv2d", "conv_output_size", "CNN", "call", "loss", "accuracy", "train", "test", "main"}
@@ -221,9 +221,9 @@ def notebook_cells(source):
     """[(first line, cell number)] of a module intake made from a notebook; [] for an ordinary file."""
     starts = []
     for number, line in enumerate(source.splitlines(), start=1):
-        found = NOTEBOOK_CELL.match(line)
-        if found:
-            starts.append((number + 1, int(found.group(1))))
+        found = CELL_MARKER.match(line)
+        if found and not found["left_out"]:
+            starts.append((number + 1, int(found["cell"])))
     return starts
 
 

@@ -194,7 +194,7 @@ def test_stored_outputs_are_ignored_even_15_megabytes_of_images(tmp_path):
     path = write(notebook, tmp_path / "heavy.ipynb")
     assert path.stat().st_size > 10 * 1024 * 1024
     module, report = notebooks.notebook_module(path)
-    assert module == clean_module and report.notes() == []
+    assert module == clean_module.replace("clean.ipynb", "heavy.ipynb") and report.notes() == []
     staged = intake.stage(path, tmp_path / "staged")
     assert import_staged(staged)[0] == LECTURE_RESULT
 
@@ -378,3 +378,23 @@ def test_the_notebook_transform_clears_outputs_and_is_byte_reproducible():
     notebook.cells[1].source = "def double(x):\n    # BEGIN SOLUTION\n    return 2 * x"
     with pytest.raises(StencilError, match=r"exercise.ipynb \(cell 2\).*never closed"):
         transform_notebook(nbformat.writes(notebook), "exercise.ipynb")
+
+
+def test_errors_name_the_notebook_cell_and_line_and_a_broken_cell_explains_a_missing_function(tmp_path):
+    """Errors in a notebook point at the cell and its line (never at a convolution.py the student never wrote); a
+    conv2d whose cell is not valid Python is reported as that syntax error; Colab's imports do nothing."""
+    notebook = new_notebook(cells=[
+        new_markdown_cell("# Homework"),
+        new_code_cell("from google.colab import drive\ndrive.mount('/content/drive')\nimport numpy as np"),
+        new_code_cell("def conv_output_size(in_size, filter_size, stride=1, padding='VALID'):\n"
+                      "    # the size\n"
+                      "    return in_size // (stride - stride)"),
+        new_code_cell("def conv2d(inputs, filters, strides, padding):\n    x = np.asarray(inputs\n    return x"),
+    ])
+    result = grade_submission(write(notebook, tmp_path / "hw.ipynb"))
+    outputs = {test.number: test.output for test in result.tests}
+    assert "ZeroDivisionError" in outputs["1.1"] and "hw.ipynb cell 3, line 3" in outputs["1.1"]
+    assert "(cell 4 of hw.ipynb was left out: not valid Python (line 2: '(' was never closed))" in outputs["2.2"]
+    shown = json.dumps(report.gradescope_results(result))
+    assert "convolution.py" not in shown and "circular import" not in shown and "/run/" not in shown
+    assert "import-error" not in " ".join(result.flags)      # google.colab imported

@@ -4,6 +4,7 @@ from gradescope_utils.autograder_utils.decorators import number
 
 from autograder import fixture_files
 from autograder.cases import GradedCase, scored
+from autograder.runner import error_summary
 from autograder.sandbox import StudentError
 
 
@@ -38,7 +39,7 @@ class OutputSize(GradedCase):
             except StudentError as error:
                 if error.kind != "exception":
                     raise
-                answer, shown = None, f"an error: `{error.message.splitlines()[0]}`"
+                answer, shown = None, f"an error: {error_summary(error.message)}"
             if answer != case["expected"]:
                 wrong.append((case, shown))
         right = len(cases) - len(wrong)
