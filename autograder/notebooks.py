@@ -28,8 +28,6 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import nbformat
-from nbformat.v4.rwbase import rejoin_lines
 
 from autograder.sandbox.protocol import json_shape_problem
 
@@ -128,6 +126,10 @@ def read_notebook(path, data=None):
             cell["outputs"] = []
             cell["execution_count"] = None
     raw.setdefault("metadata", {})
+    # imported here: nbformat (and the jsonschema it validates with) costs every grading ~0.2 s of CPU to import,
+    # and only notebooks need it
+    import nbformat
+    from nbformat.v4.rwbase import rejoin_lines
     notebook = rejoin_lines(nbformat.from_dict(raw))   # sources stored as lists of lines become strings
     try:
         # Cell ids are required from 4.5 on but many tools omit them; adding them is what Jupyter does on save.
