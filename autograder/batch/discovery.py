@@ -4,7 +4,6 @@ import os
 import stat
 from pathlib import Path
 
-
 from autograder import intake
 
 GRADESCOPE_METADATA = "submission_metadata.yml"
