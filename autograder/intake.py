@@ -21,6 +21,7 @@ Only regular files are taken, and nothing is followed (the grader may run as roo
 """
 import io
 import os
+import re
 import stat
 import zipfile
 from dataclasses import dataclass, field
@@ -89,6 +90,9 @@ def stage(path, destination):
     if "convolution" not in found:
         raise SubmissionError(" ".join(["No `convolution.py` found in your submission. Submit convolution.py and "
                                         "assignment.py at the top level of your upload."] + notes))
+    for module, source in found.items():
+        if near_name_of(source.name) == module:
+            notes.append(f"`{source.name}` was graded as `{module}{source.suffix}` (the only file of a name like it).")
     converted = {}   # a file standing for both modules is read (and reported) once
     for module, source in found.items():
         if source not in converted:
@@ -219,12 +223,29 @@ def find_modules(folder, one_level_down=True):
             if candidates:
                 found[module] = Path(folder, *candidates[0].parts)
                 break
+        else:       # `convolution (1).py`, as a browser or an LMS download names it: taken when it is the only one
+            near = _files(entries, lambda entry: near_name_of(entry.name) == module, one_level_down)
+            if len(near) == 1:
+                found[module] = Path(folder, *near[0].parts)
     if "convolution" not in found:
         notebooks = _files(entries, lambda entry: getattr(format_of(entry), "stands_for_all", False), one_level_down)
         if len(notebooks) == 1:
             notebook = Path(folder, *notebooks[0].parts)
             found = {module: found.get(module, notebook) for module in MODULES}
     return found
+
+
+NEAR_NAME = re.compile(r"^(?P<module>[a-z]+)(?:[ _-]*\(\d+\)|[ _-]+\d+|[ _-]*copy)?(?P<suffix>\.py|\.ipynb)$",
+                       re.IGNORECASE)
+
+
+def near_name_of(file_name):
+    """The module a file name stands for when it is that module's name with a download's copy number
+    ("convolution (1).py", "Convolution-2.py", "convolution copy.py"), else None."""
+    found = NEAR_NAME.match(file_name)
+    if found and found["module"].lower() in MODULES and file_name not in module_file_names(found["module"].lower()):
+        return found["module"].lower()
+    return None
 
 
 def list_entries(folder, depth=2):

@@ -194,7 +194,7 @@ def markdown_text(text):
 
 # -- a class -----------------------------------------------------------------------------------------------------
 
-CSV_FIXED = ["submission", "student", "status", "score", "max_score", "flags", "diagnosis", "sandbox"]
+CSV_FIXED = ["submission", "student", "status", "score", "max_score", "flags", "diagnosis", "sandbox", "note"]
 
 
 def grades_csv(results):
@@ -212,7 +212,8 @@ def grades_csv(results):
     for result in sorted(results, key=lambda r: r.name):
         scores = {f"{t.number} {t.name}": t.score for t in result.tests}
         row = [result.name, result.student, result.status, result.score, result.max_score,
-               " ".join(result.flags), result.diagnosis, sandbox_text(result)] + \
+               " ".join(result.flags), result.diagnosis, sandbox_text(result),
+               result.output if result.status == "skipped" else ""] + \
             [scores.get(column, "") for column in test_columns]
         writer.writerow([spreadsheet_cell(cell) for cell in row])
     return stream.getvalue()
@@ -246,7 +247,7 @@ def table(results):
     lines = [header, "-" * len(header)]
     for result in results:
         cells = " ".join(f"{cell(result, n):>5}" for n in numbers)
-        notes = ", ".join(filter(None, [result.diagnosis] + result.flags))
+        notes = result.output if result.status == "skipped" else ", ".join(filter(None, [result.diagnosis] + result.flags))
         lines.append(f"{result.name[:26]:<26} {cells}  {result.score:5.4g}  {result.status:<7}  {notes}")
     return "\n".join(lines)
 
@@ -264,11 +265,14 @@ def cell(result, number):
 def class_summary(results):
     """summary.md: the score distribution of each part, the most common diagnoses, the flagged submissions (names
     and students escaped: they are the students' text)."""
+    skipped = [r for r in results if r.status == "skipped"]
+    results = [r for r in results if r.status != "skipped"]
     graded = [r for r in results if r.status == "graded"]
     lines = ["# Grading summary", "",
              f"{len(results)} submissions: {len(graded)} graded, "
              f"{sum(r.status == 'error' for r in results)} could not be graded, "
-             f"{sum(r.status == 'pending' for r in results)} pending.", ""]
+             f"{sum(r.status == 'pending' for r in results)} pending."
+             + (f" {len(skipped)} other entries of the class folder were not graded (below)." if skipped else ""), ""]
     unsafe = [r for r in results if r.isolation.get("mode") == "unsafe"]
     if unsafe:
         lines[1:1] = ["", f"**{UNSAFE_BANNER}** ({len(unsafe)} of {len(results)} submissions.)"]
@@ -294,6 +298,9 @@ def class_summary(results):
         lines += ["## Flagged submissions", ""] + [
             f"- {markdown_text(r.name)}{f' ({markdown_text(r.student)})' if r.student else ''}: "
             f"{', '.join(r.flags) or r.status}" for r in flagged]
+        lines.append("")
+    if skipped:
+        lines += ["## Not graded", ""] + [f"- {markdown_text(r.name)}: {markdown_text(r.output)}" for r in skipped]
         lines.append("")
     return "\n".join(lines)
 

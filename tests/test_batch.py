@@ -430,3 +430,43 @@ def test_a_batch_graded_without_a_sandbox_says_so_in_every_output(tmp_path):
     assert "UNSAFE: graded without a sandbox" in (out / "summary.md").read_text().splitlines()[2]
     rows = list(csv.DictReader((out / "grades.csv").open()))
     assert [row["sandbox"] for row in rows] == ["none (unsafe)"]
+
+
+def test_every_entry_of_a_class_folder_is_graded_or_listed_with_its_reason(tmp_path):
+    """Loose .py and .ipynb files side by side each grade alone (one notebook no longer swallows the folder); a
+    download's copy name (`convolution (1).py`) is graded with a note; anything else is a `skipped` row saying why."""
+    import nbformat
+    room = tmp_path / "class"
+    room.mkdir()
+    shutil.copy(EXAMPLES / "flipped_kernel" / "convolution.py", room / "alice.py")
+    shutil.copy(EXAMPLES / "ignores_stride" / "convolution.py", room / "bob.py")
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        (EXAMPLES / "flipped_kernel" / "convolution.py").read_text())])
+    nbformat.write(notebook, str(room / "carol.ipynb"))
+    (room / "dave").mkdir()
+    shutil.copy(EXAMPLES / "flipped_kernel" / "convolution.py", room / "dave" / "convolution (1).py")
+    (room / "notes.pdf").write_bytes(b"%PDF")
+    (room / "erin").mkdir()
+    (room / "erin" / "readme.txt").write_text("I ran out of time")
+    results = grade_all([room], tmp_path / "out", jobs=2, progress=False)
+    statuses = {result.name: result.status for result in results}
+    assert statuses == {"alice": "graded", "bob": "graded", "carol": "graded", "dave": "graded",
+                        "erin": "skipped", "notes.pdf": "skipped"}
+    dave = next(result for result in results if result.name == "dave")
+    assert "`convolution (1).py` was graded as `convolution.py`" in dave.output and dave.score > 0
+    rows = {row["submission"]: row for row in csv.DictReader((tmp_path / "out" / "grades.csv").open())}
+    assert "readme.txt" in rows["erin"]["note"] and ".pdf file" in rows["notes.pdf"]["note"]
+    assert "## Not graded" in (tmp_path / "out" / "summary.md").read_text()
+
+
+def test_a_missing_path_or_a_folder_with_nothing_to_grade_is_a_one_line_error(tmp_path):
+    def grade(path):
+        return subprocess.run([sys.executable, "-m", "autograder", "grade", str(path), "--out", str(tmp_path / "o")],
+                              cwd=ROOT, capture_output=True, text=True, timeout=120)
+    missing = grade(tmp_path / "nowhere")
+    assert missing.returncode == 2 and missing.stderr.strip() == f"error: no such file or folder: {tmp_path / 'nowhere'}"
+    (tmp_path / "junk").mkdir()
+    (tmp_path / "junk" / "photo.jpg").write_bytes(b"\xff\xd8")
+    nothing = grade(tmp_path / "junk")
+    assert nothing.returncode == 1 and "no submission found" in nothing.stderr and "photo.jpg: a .jpg file" in nothing.stderr
+    assert "Traceback" not in missing.stderr + nothing.stderr

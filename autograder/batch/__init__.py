@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from autograder import report
-from autograder.batch.discovery import find_submissions, gradescope_students, is_submission
+from autograder.batch.discovery import find_submissions, gradescope_students, is_submission, skipped_entries
 from autograder.batch.pool import BATCH_FLAGS, TimeLimitExceeded, run_in_pool
 from autograder.batch.resume import submission_hash_of, up_to_date
 from autograder.batch.shards import (SHARD_FILE, SHARDS_ENV, ShardError, check_shards, class_digest, collect,
@@ -87,6 +87,8 @@ def grade_all(paths, out_dir, jobs=None, force=False, shard=None, progress=True,
     """
     out_dir = Path(out_dir)
     submissions = find_submissions(paths)
+    skipped = [SubmissionResult(name=name, status="skipped", output=f"Not graded: {why}.")
+               for name, why in skipped_entries(paths).items()]
     if shard:
         index, count, source = (tuple(shard) + ("manual",))[:3] if isinstance(shard, tuple) else parse_shard(shard)
         everyone = sorted(submissions)
@@ -117,8 +119,8 @@ def grade_all(paths, out_dir, jobs=None, force=False, shard=None, progress=True,
             if name not in results:
                 results[name] = SubmissionResult(name=name, status="pending", student=submissions[name][1])
         ordered = [results[name] for name in sorted(results)]
-        report.write_class(ordered, out_dir)
-    return ordered
+        report.write_class(ordered + skipped, out_dir)
+    return ordered + skipped
 
 
 # -- the command line: `python -m autograder grade` and `merge` (autograder/__main__.py) ------------------------------
@@ -165,6 +167,16 @@ def grade_command(args):
     if args.compare:    # read first: OLD_OUT may be OUT itself (a regrade with --force)
         from autograder import regrade_diff
         before = regrade_diff.load_folder(args.compare)
+    missing = [path for path in args.paths if not os.path.lexists(path)]
+    if missing:
+        print(f"error: no such file or folder: {', '.join(missing)}", file=sys.stderr)
+        return 2
+    if not find_submissions(args.paths):
+        skipped = skipped_entries(args.paths)
+        print(f"error: no submission found in {', '.join(args.paths)} (a submission is a .py, .ipynb or .zip file, "
+              "or a folder holding convolution.py)" + "".join(f"\n  {name}: {why}" for name, why in skipped.items()),
+              file=sys.stderr)
+        return 1
     try:
         results = grade_all(args.paths, args.out, jobs=args.jobs, force=args.force, shard=shard,
                             time_limit=args.time_limit, config=config)
@@ -174,8 +186,10 @@ def grade_command(args):
               f"{args.out}/grades.csv; run again to resume", file=sys.stderr)
         return 128 + signum
     print(report.table(results))
-    print(f"\n{len(results)} submissions; results in {args.out}/<name>/results.json, {args.out}/grades.csv, "
-          f"{args.out}/summary.md")
+    skipped = sum(result.status == "skipped" for result in results)
+    print(f"\n{len(results) - skipped} submissions" + (f" ({skipped} other entries not graded: see the table)"
+                                                      if skipped else "")
+          + f"; results in {args.out}/<name>/results.json, {args.out}/grades.csv, {args.out}/summary.md")
     if args.similarity:
         from autograder import similarity
         # the course config's [similarity] table (base code, threshold) applies here too

@@ -11,9 +11,9 @@ GRADESCOPE_METADATA = "submission_metadata.yml"
 
 def is_submission(path, depth=2):
     """Is `path` one submission? A regular file of one of intake.FORMATS (.zip/.py/.ipynb); or a real folder
-    (never a link) holding convolution/assignment .py/.ipynb at its top; or a folder holding exactly one .ipynb at its
-    top beside no other submission (no .zip, no sub-folder that is a submission), so that a loose notebook in a class
-    folder is graded on its own and does not swallow its neighbours."""
+    (never a link) holding convolution/assignment .py/.ipynb at its top (or a download's copy of the name,
+    `convolution (1).py`); or a folder whose only submission file at its top is one .ipynb, with no sub-folder that is
+    a submission, so that a loose notebook in a class folder is graded on its own and its neighbours too."""
     path = Path(path)
     try:
         info = os.lstat(path)
@@ -28,12 +28,11 @@ def is_submission(path, depth=2):
     except intake.SubmissionError:
         return False
     module_files = {name for module in intake.MODULES for name in intake.module_file_names(module)}
-    if any(entry.name in module_files for entry in entries):
+    if any(entry.name in module_files or intake.near_name_of(entry.name) for entry in entries):
         return True
-    formats = [intake.format_of(entry) for entry in entries]
-    if sum(bool(form and form.stands_for_all) for form in formats) != 1 \
-            or any(form and form.unpack for form in formats):
-        return False
+    formats = [form for form in map(intake.format_of, entries) if form is not None]
+    if len(formats) != 1 or not formats[0].stands_for_all:
+        return False                  # loose files side by side (a class folder): each is a submission of its own
     if depth <= 0:
         return True
     return not any(is_submission(folder, depth - 1) for folder in _subfolders(path))
@@ -73,6 +72,36 @@ def find_submissions(paths):
                 name += "+"
             found[name] = (candidate, students.get(candidate.name, ""))
     return found
+
+
+def skipped_entries(paths):
+    """{entry name: why it is not graded} for what find_submissions passes over inside the folders given: every
+    entry is graded or listed (hidden files, `__MACOSX` and Gradescope's metadata excepted)."""
+    skipped = {}
+    for path in map(Path, paths):
+        if is_submission(path) or not path.is_dir():
+            continue
+        for child in sorted(path.iterdir()):
+            if child.name.startswith((".", "_")) or child.name == GRADESCOPE_METADATA or is_submission(child) \
+                    or child.is_symlink():
+                continue
+            skipped[child.name] = _why_not_a_submission(child)
+    return skipped
+
+
+def _why_not_a_submission(path):
+    if not path.is_dir():
+        kind = f"a {path.suffix} file" if path.suffix else "a file without an extension"
+        return f"{kind}: submissions are .py, .ipynb or .zip files, or folders holding them"
+    try:
+        names = sorted(entry.as_posix() for entry in intake.list_entries(path, depth=1))
+    except intake.SubmissionError as error:
+        return str(error)
+    notebooks = [name for name in names if name.endswith(".ipynb")]
+    shown = ", ".join(names[:6]) + (", ..." if len(names) > 6 else "") if names else "nothing"
+    if len(notebooks) > 1:
+        return f"a folder of {len(notebooks)} notebooks and no convolution.py: which one to grade is not clear ({shown})"
+    return f"a folder without convolution.py or convolution.ipynb (it holds {shown})"
 
 
 def gradescope_students(folder):
