@@ -1,7 +1,8 @@
 """Every output of a grading, rendered from `SubmissionResult`s alone, and written in one place.
 
     one submission                         a class (OUT/)
-    results.json   what Gradescope shows   grades.csv   one row per submission
+    results.json   what Gradescope shows   grades.csv   one row per submission (and per entry not graded)
+                                           gradebook.csv, canvas.csv   one row per student (canvas: its import)
                    (student_safe: held-back tests stay unguessable)
     grader.json    everything (resuming)   summary.md   distribution, diagnoses, flagged submissions
     overview       the student's summary   scores.png   histogram of the totals (when matplotlib is there)
@@ -329,8 +330,59 @@ def scores_png(results):
     return image.getvalue()
 
 
+def gradebook(results):
+    """[(name, email, sid, result)]: one row per student. A group submission gives each member a row; a student in
+    several submissions gets the latest (Gradescope's submitted_at). Without an export's names (a local class
+    folder) each submission is its own row, named by the submission."""
+    latest = {}
+    for result in results:
+        if result.status == "skipped":
+            continue
+        for person in result.submitters or [{"name": result.name, "email": "", "sid": "", "submitted_at": ""}]:
+            key = person["sid"] or person["email"] or person["name"]
+            if key not in latest or person["submitted_at"] > latest[key][0]["submitted_at"]:
+                latest[key] = (person, result)
+    return sorted(((person["name"], person["email"], person["sid"], result) for person, result in latest.values()),
+                  key=lambda row: (row[0].lower(), row[1]))
+
+
+def _csv(rows):
+    stream = io.StringIO(newline="")
+    writer = csv.writer(stream)
+    for row in rows:
+        writer.writerow([spreadsheet_cell(cell) for cell in row])
+    return stream.getvalue()
+
+
+def gradebook_csv(results):
+    """gradebook.csv: one row per student (name, email, student ID, submission, score, max, status)."""
+    return _csv([["name", "email", "sid", "submission", "score", "max_score", "status"]] + [
+        [name, email, sid, result.name, round(result.score, 2), result.max_score, result.status]
+        for name, email, sid, result in gradebook(results)])
+
+
+CANVAS_ASSIGNMENT = "CNN assignment"
+
+
+def canvas_csv(results):
+    """canvas.csv: the gradebook in Canvas's import format (Student, ID, SIS User ID, SIS Login ID, Section, then
+    the assignment's column and a Points Possible row). Canvas matches a row by ID or SIS User ID: the student ID
+    goes there, the email into SIS Login ID; ID and Section are left for Canvas to fill. Only graded submissions'
+    scores are entered (a blank cell leaves Canvas's grade as it is)."""
+    rows = gradebook(results)
+    if not rows or not any(result.submitters for _, _, _, result in rows):
+        return None                  # without an export's students there is no one Canvas could match
+    points = max(result.max_score for _, _, _, result in rows)
+    header = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", CANVAS_ASSIGNMENT]
+    return _csv([header, ["Points Possible", "", "", "", "", points]] + [
+        [name, "", sid, email, "", round(result.score, 2) if result.status == "graded" else ""]
+        for name, email, sid, result in rows])
+
+
 CLASS_FILES = {          # OUT/name: renderer of the class's SubmissionResults (None: nothing to write)
     "grades.csv": grades_csv,
+    "gradebook.csv": gradebook_csv,
+    "canvas.csv": canvas_csv,
     "summary.md": class_summary,
     "scores.png": scores_png,
 }

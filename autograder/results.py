@@ -34,6 +34,7 @@ class SubmissionResult:
     flags: list = field(default_factory=list)       # e.g. "forbidden-api", "timeout", "memory", "crashed"
     diagnosis: str = ""               # the main known mistake, if one was named
     student: str = ""                 # name or email, from a Gradescope export
+    submitters: list = field(default_factory=list)  # [{name, email, sid, submitted_at}] from a Gradescope export
     execution_time: float = 0.0
     isolation: dict = field(default_factory=dict)   # how the student's code was sandboxed, for the instructor
     instructor_log: str = ""          # grader-side details (never shown to the student)

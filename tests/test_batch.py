@@ -12,12 +12,13 @@ import zipfile
 
 import pytest
 
-from autograder import batch
+from autograder import batch, report
 from autograder.batch import find_submissions, grade_all, pool, run_in_pool, shard_of
 from autograder.config import CONFIG
 from conftest import ROOT, process_tree, still_running
 
 EXAMPLES = ROOT / "examples" / "submissions"
+CONFIG_TOTAL = sum(float(value) for value in vars(CONFIG.points).values())
 FAST = ("flipped_kernel", "ignores_stride", "symmetric_same_padding", "crashes_on_import")
 
 
@@ -91,11 +92,28 @@ def test_gradescope_export_names_the_students(tmp_path):
         "submission_1001:\n  :submitters:\n  - :name: Ada Lovelace\n    :sid: '1'\n    :email: ada@example.edu\n"
         "  :created_at: 2026-11-20 10:00:00.000000000 -08:00\n"
         "submission_1002:\n  :submitters:\n  - :name: Alan Turing\n    :email: alan@example.edu\n"
-        "  - :name: Grace Hopper\n    :email: grace@example.edu\n")
+        "  - :name: Grace Hopper\n    :email: grace@example.edu\n"
+        "submission_1003:\n  :submitters:\n  - :name: Ada Lovelace\n    :sid: '1'\n    :email: ada@example.edu\n"
+        "  :created_at: 2026-11-21 09:00:00.000000000 -08:00\n")
+    (export / "submission_1003").mkdir()
+    shutil.copy(ROOT / "solution" / "convolution.py", export / "submission_1003" / "convolution.py")
     grade_all([export], tmp_path / "out", progress=False)
     rows = csv_rows(tmp_path / "out")
     assert rows["submission_1001"]["student"] == "Ada Lovelace <ada@example.edu>"
     assert rows["submission_1002"]["student"] == "Alan Turing <alan@example.edu>, Grace Hopper <grace@example.edu>"
+    # the gradebook: one row per student, a group expanded, Ada's later submission counting
+    book = list(csv.DictReader((tmp_path / "out" / "gradebook.csv").open()))
+    assert [(row["name"], row["sid"], row["submission"]) for row in book] == [
+        ("Ada Lovelace", "1", "submission_1003"), ("Alan Turing", "", "submission_1002"),
+        ("Grace Hopper", "", "submission_1002")]
+    assert book[1]["score"] == book[2]["score"] and float(book[1]["score"]) == pytest.approx(
+        float(rows["submission_1002"]["score"]), abs=0.005)
+    # Canvas's import: its documented columns, a Points Possible row, the student ID and login to match on
+    canvas = list(csv.reader((tmp_path / "out" / "canvas.csv").open()))
+    assert canvas[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", report.CANVAS_ASSIGNMENT]
+    assert canvas[1][0] == "Points Possible" and float(canvas[1][5]) == CONFIG_TOTAL
+    assert canvas[2][:4] == ["Ada Lovelace", "", "1", "ada@example.edu"]
+    assert float(canvas[2][5]) == float(rows["submission_1003"]["score"]) and len(canvas) == 5
 
 
 @pytest.mark.slow

@@ -15,7 +15,8 @@ import time
 from pathlib import Path
 
 from autograder import report
-from autograder.batch.discovery import find_submissions, gradescope_students, is_submission, skipped_entries
+from autograder.batch.discovery import (find_submissions, gradescope_students, gradescope_submitters,  # noqa: F401
+                                       is_submission, skipped_entries)
 from autograder.batch.pool import BATCH_FLAGS, TimeLimitExceeded, run_in_pool
 from autograder.batch.resume import submission_hash_of, up_to_date
 from autograder.batch.shards import (SHARD_FILE, SHARDS_ENV, ShardError, check_shards, class_digest, collect,
@@ -118,6 +119,12 @@ def grade_all(paths, out_dir, jobs=None, force=False, shard=None, progress=True,
         for name in submissions:
             if name not in results:
                 results[name] = SubmissionResult(name=name, status="pending", student=submissions[name][1])
+        people = {}
+        for path in map(Path, paths):
+            if path.is_dir():
+                people.update(gradescope_submitters(path))
+        for name in submissions:     # the export's students, for the gradebook (report.gradebook_csv)
+            results[name].submitters = people.get(submissions[name][0].name, [])
         ordered = [results[name] for name in sorted(results)]
         report.write_class(ordered + skipped, out_dir)
     return ordered + skipped

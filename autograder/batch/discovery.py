@@ -106,14 +106,23 @@ def _why_not_a_submission(path):
 
 def gradescope_students(folder):
     """{submission folder name: "Name <email>, ..."} from a Gradescope export's submission_metadata.yml."""
+    return {folder_name: ", ".join(f"{person['name']} <{person['email']}>".replace(" <>", "") for person in people)
+            for folder_name, people in gradescope_submitters(folder).items()}
+
+
+def gradescope_submitters(folder):
+    """{submission folder name: [{"name", "email", "sid", "submitted_at"}]} from a Gradescope export's
+    submission_metadata.yml (a group submission lists each member); {} for any other folder."""
     metadata = Path(folder) / GRADESCOPE_METADATA
     if not metadata.exists():
         return {}
     import yaml                       # only Gradescope exports need it (~0.06 s of every run's start otherwise)
     entries = yaml.safe_load(metadata.read_text()) or {}
-    students = {}
+    found = {}
     for folder_name, entry in entries.items():
-        submitters = (entry or {}).get(":submitters:", []) or (entry or {}).get(":submitters", []) or []
-        students[folder_name] = ", ".join(
-            f"{s.get(':name', '')} <{s.get(':email', '')}>".replace(" <>", "") for s in submitters)
-    return students
+        entry = entry or {}
+        submitters = entry.get(":submitters:", []) or entry.get(":submitters", []) or []
+        when = str(entry.get(":created_at:", "") or entry.get(":created_at", "") or "")
+        found[folder_name] = [{"name": str(s.get(":name", "") or ""), "email": str(s.get(":email", "") or ""),
+                               "sid": str(s.get(":sid", "") or ""), "submitted_at": when} for s in submitters]
+    return found
