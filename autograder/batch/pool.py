@@ -185,22 +185,22 @@ def run_in_pool(work, tasks, jobs=None, time_limit=None, on_done=None, grace=TER
                     elif key in signalled and now - signalled[key] > grace:
                         _kill_children(pid, signal.SIGKILL)
                         _kill(pid, signal.SIGKILL)      # breaks the pool; this task is known to be at fault
+            if broken:
+                for future, key in running.items():
+                    if key in signalled:
+                        finish(key, None, _over_time(time_limit))
+                    elif key not in processes:
+                        queue.insert(0, key) if not alone else suspects.insert(0, key)   # never started
+                    elif alone:
+                        finish(key, None, ("grader-died", "the process grading this submission died (killed by a "
+                                                          "signal, out of memory, or exited)"))
+                    else:
+                        suspects.append(key)
         except KeyboardInterrupt:
             _stop_running(pool, running, finish, grace)
-            _stop_pool(pool)
             raise
-        if broken:
-            for future, key in running.items():
-                if key in signalled:
-                    finish(key, None, _over_time(time_limit))
-                elif key not in processes:
-                    queue.insert(0, key) if not alone else suspects.insert(0, key)   # never started
-                elif alone:
-                    finish(key, None, ("grader-died", "the process grading this submission died (killed by a "
-                                                      "signal, out of memory, or exited)"))
-                else:
-                    suspects.append(key)
-        _stop_pool(pool)
+        finally:
+            _stop_pool(pool)
     return outcomes
 
 
@@ -233,11 +233,16 @@ def _stop_running(pool, running, finish, grace):
 def _stop_pool(pool):
     """Shut a pool down without waiting on a hung or dead process: what is left is killed first. (Python 3.13's
     executor, once a process died, joins the others while holding the lock shutdown() takes: a live one would
-    hold both for ever.)"""
-    processes = list((getattr(pool, "_processes", None) or {}).values())
-    for process in processes:
-        if process.is_alive():
-            process.kill()
-    pool.shutdown(wait=False, cancel_futures=True)
-    for process in processes:
-        process.join(timeout=5)
+    hold both for ever.) A stop signal arriving meanwhile waits until the pool is gone, then raises as usual: a
+    half-stopped pool would leave its processes behind."""
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, OUTSIDE_STOP_SIGNALS)
+    try:
+        processes = list((getattr(pool, "_processes", None) or {}).values())
+        for process in processes:
+            if process.is_alive():
+                process.kill()
+        pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            process.join(timeout=5)
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
