@@ -181,13 +181,12 @@ def test_the_view_shows_neither_the_grader_nor_the_class(tmp_path):
 
 
 def test_fails_closed_when_the_identity_cannot_run_python(tmp_path, monkeypatch):
-    """A Python only root can reach (a venv under a mode-700 home, seen from a view that does not show it)."""
-    hidden = Path(tmp_path / "root-only")
-    hidden.mkdir(mode=0o700)
-    (hidden / "python").symlink_to(sys.executable)
-    monkeypatch.setattr(sys, "executable", str(hidden / "python"))
+    """A Python only root can run (an interpreter of mode 700, as a root-only installation leaves it)."""
+    python = tmp_path / "python"
+    python.write_text(f"#!/bin/sh\nexec {sys.executable} \"$@\"\n")
+    python.chmod(0o700)
+    monkeypatch.setattr(sys, "executable", str(python))
     monkeypatch.setattr(isolation, "_PYTHON_CHECKED", {})
-    monkeypatch.setattr(view, "runtime_paths", lambda: [])       # the view shows no runtime again
     with pytest.raises(IsolationUnavailable) as caught:
         Sandbox.open(CONFIG.sandbox)
     message = str(caught.value)

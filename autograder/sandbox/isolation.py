@@ -24,6 +24,7 @@ rlimits, an RSS poll and the uid-wide kill remain, and the report says so.
 `report` states only what was verified: mode, uid, namespaces, whether the network is blocked, cgroup, memory limit.
 """
 import os
+import platform
 import resource
 import shutil
 import signal
@@ -31,7 +32,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from autograder.sandbox import cgroups, identity, view
+from autograder.sandbox import cgroups, identity, seccomp, view
 from autograder.sandbox.identity import IsolationUnavailable, leftovers  # noqa: F401 (the package's public names)
 from autograder.sandbox.view import LIBRARY_GID, restrict_libraries  # noqa: F401 (setup.sh runs these)
 
@@ -65,8 +66,9 @@ class Sandbox:
         self.cgroup = None
         self._lock_fd = None
         self._namespaces = 0
-        self._hide = ()
-        self._expose = ()
+        self._view = None               # what the worker sees (namespaces mode): view.View
+        self._libraries = ()
+        self.python_path = ()           # the worker's PYTHONPATH after any stand-ins: the allowed libraries' folders
         self.limits = None
         self._oom_kills_at_start = 0
         self._denied = ()               # library folders covered (namespaces) or unreadable (permissions)
@@ -80,12 +82,17 @@ class Sandbox:
         return int(min(limits.memory_mb, container // MB - GRADER_RESERVE_MB))
 
     @classmethod
-    def open(cls, limits, hide=(), grader_folders=(), deny=()):
+    def open(cls, limits, hide=(), grader_folders=(), deny=(), libraries=("numpy",)):
         """A ready sandbox (identity locked and wiped, folders made, mechanisms probed), or IsolationUnavailable.
-        deny: installed libraries (import names) the sandbox must not be able to read, e.g. ("tensorflow",)."""
+        libraries: the installed libraries (import names) the worker may import; with namespaces, they and what
+        they require are all the view shows of the installed packages (view.allowed). deny: libraries it must not
+        be able to read where permissions do the job (no namespaces), e.g. ("tensorflow",). hide: folders the
+        student must not see; the allow-list view shows nothing it does not list, so only the permissions mode's
+        check (_still_readable) looks at them."""
         box = cls()
         box.limits = limits
         box._denied = view.library_folders(deny)
+        box._libraries = tuple(libraries)
         try:
             box._open(hide, grader_folders)
         except BaseException:
@@ -104,6 +111,10 @@ class Sandbox:
             raise IsolationUnavailable(
                 "the grader is not running as root, so it cannot give the student's code an identity of its own. "
                 "Run it as root (sudo make grade), or, only for your own trusted code, pass --unsafe-no-sandbox.")
+        if not seccomp.supported():
+            raise IsolationUnavailable(
+                f"the sandbox's seccomp filter is written for x86-64 Linux, and this machine is {platform.machine()}: "
+                "no student code can run here.")
         identity.make_state_dir()
         self._namespaces = view.namespaces_available()
         cgroups.write("/proc/self/oom_score_adj", "-500", optional=True)   # the grader: the OOM killer's last choice
@@ -125,18 +136,16 @@ class Sandbox:
         self._make_folders(owner=self.uid)
         identity.hide_from_others(grader_folders)
 
-        python_paths = view.runtime_paths()
         if self._namespaces:
             mode = "namespaces"
-            asked = (*view.HIDDEN_ALWAYS, *hide, *grader_folders)
-            self._hide = view.outermost([identity.STATE_DIR, *(p for p in asked if not view.touches_system(p))])
-            # what the view replaces: the hidden folders and the private temporary ones (a venv may live in either)
-            replaced = [*self._hide, *(Path(folder) for folder in identity.SHARED_TEMP)]
-            self._expose = [path for path in view.outermost([*python_paths, self.root])
-                            if any(folder in path.parents for folder in replaced)]
+            try:
+                self._view = view.allowed(self._libraries, self.runtime, self.scratch)
+            except LookupError as error:
+                raise IsolationUnavailable(f"the sandbox's view cannot be built: {error}") from None
+            self.python_path = self._view.python_path
         else:
             mode = "permissions"
-        problem = _python_unusable_by(self, python_paths) or _still_readable(self)
+        problem = _python_unusable_by(self) or _still_readable(self)
         if problem:
             raise IsolationUnavailable(
                 f"the sandbox identity (uid {self.uid}) cannot run {sys.executable} with NumPy ({problem}). "
@@ -148,11 +157,13 @@ class Sandbox:
             "mode": mode, "uid": self.uid, "memory_limit_mb": self.memory_limit_mb(self.limits),
             "namespaces": [name for name, flag in view.NAMESPACES.items() if self._namespaces & flag],
             "network_blocked": False,       # set by verify_running() once the worker's namespace is seen
-            "network_note": "" if self._namespaces else "network namespaces are refused here: the network is open",
+            "network_note": "",
+            "seccomp": False,               # set by verify_running() once the worker's filter is seen
             "private_temp": bool(self._namespaces),
             "cgroup": self.cgroup.version if self.cgroup else None,
             "grader_files_hidden": True,
             "libraries_denied": sorted({Path(folder).name for folder in self._denied}),
+            "libraries_shown": list(self._libraries) if self._namespaces else None,
         }
         if self.cgroup is None:
             self.report["cgroup_note"] = "no writable cgroup: memory is limited by rlimits and a poll"
@@ -168,6 +179,7 @@ class Sandbox:
         os.chmod(self.root, 0o711)
         self.runtime = self.root / "runtime"
         self.scratch = self.root / "scratch"
+        (self.root / "view").mkdir(mode=0o700)      # the new root the child builds its view on (namespaces)
         self.runtime.mkdir(mode=0o755)
         os.chmod(self.runtime, 0o755)
         self.scratch.mkdir(mode=0o700)
@@ -217,7 +229,7 @@ class Sandbox:
             if self._namespaces & view.CLONE_NEWPID:
                 view.wait_for_child_and_mirror_it()            # returns only in the namespace's PID 1
                 view.check(view.LIBC.prctl(view.PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "prctl")
-            view.build(self._namespaces, self._hide, self._expose, self._denied)
+            view.build(self._namespaces, self._view, self.root / "view")
             if self._namespaces & view.CLONE_NEWPID:
                 view.wait_for_child_and_mirror_it(reaper=True)  # returns only in the worker
         set_limits()
@@ -228,17 +240,23 @@ class Sandbox:
         os.setgid(self.gid)
         os.setuid(self.uid)
         view.check(view.LIBC.prctl(view.PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "prctl")
-
-
+        seccomp.install()           # last: raises (and so nothing is exec'd) unless verified from inside
 
     # -- while it runs -------------------------------------------------------------------------------------------
     def verify_running(self, pid):
-        """Record what can be seen of the started worker: the network is blocked only if its namespace differs."""
+        """Record what can be seen of the started worker. The network is blocked when its process runs under the
+        seccomp filter (which refused an AF_INET socket from inside before the worker was exec'd, or nothing would
+        run) or in a network namespace of its own."""
+        if self.uid is None:
+            return
+        filtered = any(seccomp.filtered(p) for p in identity.tree(pid))
+        namespaced = False
         if self._namespaces & view.CLONE_NEWNET:
             theirs, ours = view.namespace_of(pid, "net"), view.namespace_of("self", "net")
-            blocked = theirs is not None and ours is not None and theirs != ours
-            self.report["network_blocked"] = blocked
-            self.report["network_note"] = "" if blocked else "the worker's network namespace could not be verified"
+            namespaced = theirs is not None and ours is not None and theirs != ours
+        self.report["seccomp"] = filtered
+        self.report["network_blocked"] = filtered or namespaced
+        self.report["network_note"] = "" if filtered or namespaced else "the worker's filter could not be verified"
 
     def memory_bytes(self, pid):
         """Memory the sandbox holds that cannot be reclaimed: the cgroup's usage (every process, tmpfs and shared
@@ -320,16 +338,18 @@ def _private_temporary_folder():
 _PYTHON_CHECKED = {}
 
 
-def _python_unusable_by(box, python_paths):
+def _python_unusable_by(box):
     """None if the sandbox uid, inside the sandbox's view, can run our Python with NumPy, read the runtime and
-    write scratch; else why not. Checked once per grader process and mode (the same for every slot)."""
-    key = (bool(box._namespaces), box._denied, tuple(python_paths))
+    write scratch; else why not. Checked once per grader process, mode and view (the same for every slot)."""
+    key = (bool(box._namespaces), box._denied, box._libraries, sys.executable)
     if key in _PYTHON_CHECKED:
         return _PYTHON_CHECKED[key]
     probe_file = box.add_runtime_file(__file__)
     probe = ("import sys, os, numpy; open(sys.argv[1]).close(); "
              "open(os.path.join(sys.argv[2], '.probe'), 'w').close(); os.remove(os.path.join(sys.argv[2], '.probe'))")
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
+    if box.python_path:
+        env["PYTHONPATH"] = os.pathsep.join(box.python_path)
     try:
         result = subprocess.run([sys.executable, "-s", "-c", probe, str(probe_file), str(box.scratch)],
                                 start_new_session=True, cwd="/", preexec_fn=lambda: box.enter(lambda: None),
