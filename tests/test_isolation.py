@@ -4,6 +4,8 @@ Each test is one property of issue 9: an identity of its own, a private view, ac
 a kill switch nothing escapes, clean-up that cannot fail, and failing closed. Nothing here is skipped as root:
 missing isolation fails.
 """
+import importlib.machinery
+import importlib.util
 import os
 import subprocess
 import sys
@@ -12,6 +14,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from autograder.config import CONFIG
@@ -294,3 +297,136 @@ def test_a_killed_graders_folders_are_deleted_when_its_slot_is_next_used():
         if same:
             break
     assert not root.exists()
+
+
+LOAD_BY_PATH = """
+    import ctypes, importlib.machinery, importlib.util, os
+
+    def load(paths):
+        found = {}
+        for path, name in paths.items():
+            outcome = []
+            try:
+                loader = importlib.machinery.ExtensionFileLoader(name, path)
+                spec = importlib.util.spec_from_file_location(name, path, loader=loader)
+                loader.exec_module(loader.create_module(spec))
+                outcome.append("loader")
+            except BaseException as error:
+                pass
+            try:
+                ctypes.CDLL(path)
+                outcome.append("ctypes")
+            except OSError:
+                pass
+            outcome.append("exists" if os.path.exists(path) else "absent")
+            found[path] = outcome
+        return found
+"""
+
+
+@pytest.fixture
+def extension_modules_outside_the_allow_list(tmp_path):
+    """A real extension module (the standard library's _bisect, which needs nothing but libpython) copied where
+    the grader used to leave things readable: the base interpreter's site-packages, a Debian dist-packages folder,
+    an unpacked wheel under /opt and under /tmp; and the venv's own SciPy, which is installed but not allowed.
+    Yields {module name: path}; everything made is removed after."""
+    import glob
+    import shutil
+    import sysconfig
+    original = glob.glob(os.path.join(sysconfig.get_paths()["stdlib"], "lib-dynload", "_bisect.*.so"))[0]
+    suffix = os.path.basename(original)[len("_bisect"):]
+    folders = [Path(sysconfig.get_paths(vars={"base": sys.base_prefix})["purelib"]) / "cnn_probe_base",
+               Path("/usr/lib/python3/dist-packages/cnn_probe_dist"), Path("/opt/cnn_probe_wheel/_bisect_pkg"),
+               tmp_path / "wheel" / "_bisect_pkg"]
+    made = {}
+    for folder in folders:
+        folder.mkdir(parents=True, exist_ok=True)
+        os.chmod(folder, 0o755)
+        target = folder / f"_bisect{suffix}"
+        shutil.copy(original, target)
+        os.chmod(target, 0o755)
+        made[str(target)] = folder
+    scipy_tools = glob.glob(os.path.join(os.path.dirname(__import__("scipy").__file__), "signal", "_sigtools*.so"))
+    paths = {**{path: "_bisect" for path in made}, **{path: "_sigtools" for path in scipy_tools}}
+    try:
+        yield paths
+    finally:
+        for folder in made.values():
+            shutil.rmtree(folder.parent if folder.parent.name == "cnn_probe_wheel" else folder, ignore_errors=True)
+
+
+def test_no_extension_module_loads_by_path_from_outside_the_allow_list(tmp_path, extension_modules_outside_the_allow_list):
+    """Issue 20: SciPy's _sigtools loaded by file path from a base interpreter passed the stand-ins and the trap.
+    Every such place is absent from the NumPy-only worker's view; the same files load in the grader (the test can
+    fail)."""
+    paths = extension_modules_outside_the_allow_list
+    for path, name in paths.items():
+        if name == "_bisect":                   # the copies are real, loadable modules
+            loader = importlib.machinery.ExtensionFileLoader(f"{name}", path)
+            assert loader.create_module(importlib.util.spec_from_file_location(name, path, loader=loader))
+    with Worker(student(tmp_path / "s", LOAD_BY_PATH)) as worker:
+        if worker.isolation["mode"] != "namespaces":
+            pytest.skip("without namespaces the allow-list is made by setup.sh's permissions on Gradescope's image")
+        found = worker.call("convolution", "load", {path: name for path, name in paths.items()}, timeout=30).value
+    assert set(found) == set(paths)
+    assert all(outcome == ["absent"] for outcome in found.values()), found
+
+
+NETWORK_AND_KERNEL = """
+    import ctypes, errno, os, socket
+    import numpy as np
+
+    libc = ctypes.CDLL(None, use_errno=True)
+
+    def probe():
+        refused = {}
+        for name, family, kind in (("inet", socket.AF_INET, socket.SOCK_STREAM), ("inet6", socket.AF_INET6,
+                                   socket.SOCK_DGRAM), ("unix", socket.AF_UNIX, socket.SOCK_STREAM),
+                                   ("packet", socket.AF_PACKET, socket.SOCK_RAW), ("netlink", socket.AF_NETLINK,
+                                   socket.SOCK_RAW)):
+            try:
+                socket.socket(family, kind).close()
+                refused[name] = False
+            except OSError:
+                refused[name] = True
+        def fails(result):
+            return result == -1 and ctypes.get_errno() == errno.EPERM
+        refused["unshare_user"] = fails(libc.unshare(0x10000000))
+        refused["ptrace"] = fails(libc.ptrace(16, os.getppid(), 0, 0))              # PTRACE_ATTACH
+        refused["io_uring_setup"] = fails(libc.syscall(425, 4, ctypes.create_string_buffer(120)))
+        refused["clone3"] = fails(libc.syscall(435, None, 0)) == errno.ENOSYS
+        refused["mount"] = fails(libc.mount(b"none", b"/tmp", b"tmpfs", 0, None))
+        refused["bpf"] = fails(libc.syscall(321, 0, None, 0))
+        refused["perf_event_open"] = fails(libc.syscall(298, None, 0, -1, -1, 0))
+        refused["keyctl"] = fails(libc.syscall(250, 0, 0, 0, 0, 0))
+        a, b = socket.socketpair()                                                   # a connected AF_UNIX pair
+        a.close(), b.close()
+        pid = os.fork()                                                              # fork and threads still work
+        if pid == 0:
+            os._exit(7)
+        refused["fork_works"] = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 7
+        return refused
+
+    def conv2d(inputs, filters, strides, padding):
+        return np.einsum("hwc,hwcd->d", inputs[0, :filters.shape[0], :filters.shape[1]], filters)
+"""
+
+
+@pytest.mark.parametrize("modules", [("convolution",), ("convolution", "assignment")])
+def test_seccomp_refuses_the_network_and_the_kernels_surfaces_while_the_work_runs(tmp_path, modules):
+    """In both workers: no socket of any family, no namespace, ptrace, io_uring, mount, bpf, perf or keyring; clone3
+    answers ENOSYS; fork, a socketpair, NumPy (and TensorFlow, in the model's worker) still run. The report says the
+    network is blocked because the filter was seen."""
+    folder = student(tmp_path / "s", NETWORK_AND_KERNEL)
+    (folder / "assignment.py").write_text("import numpy as np\nimport tensorflow as tf\n\n"
+                                          "def model_conv():\n    x = tf.nn.conv2d(np.ones((1, 4, 4, 1), np.float32), "
+                                          "np.ones((2, 2, 1, 1), np.float32), 1, 'VALID')\n"
+                                          "    return float(tf.reduce_sum(x))\n")
+    with Worker(folder, modules=modules) as worker:
+        refused = worker.call("convolution", "probe", timeout=60).value
+        assert refused == {name: True for name in refused} and len(refused) == 14, refused
+        inputs, filters = np.ones((1, 3, 3, 2)), np.ones((2, 2, 2, 3))
+        assert worker.call("convolution", "conv2d", inputs, filters, 1, "VALID").value.tolist() == [8.0] * 3
+        if "assignment" in modules:
+            assert worker.call("assignment", "model_conv", timeout=120).value == 36.0
+        assert worker.isolation["seccomp"] is True and worker.isolation["network_blocked"] is True
