@@ -394,7 +394,7 @@ NETWORK_AND_KERNEL = """
         refused["unshare_user"] = fails(libc.unshare(0x10000000))
         refused["ptrace"] = fails(libc.ptrace(16, os.getppid(), 0, 0))              # PTRACE_ATTACH
         refused["io_uring_setup"] = fails(libc.syscall(425, 4, ctypes.create_string_buffer(120)))
-        refused["clone3"] = fails(libc.syscall(435, None, 0)) == errno.ENOSYS
+        refused["clone3"] = libc.syscall(435, None, 0) == -1 and ctypes.get_errno() == errno.ENOSYS
         refused["mount"] = fails(libc.mount(b"none", b"/tmp", b"tmpfs", 0, None))
         refused["bpf"] = fails(libc.syscall(321, 0, None, 0))
         refused["perf_event_open"] = fails(libc.syscall(298, None, 0, -1, -1, 0))
