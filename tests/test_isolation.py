@@ -430,3 +430,64 @@ def test_seccomp_refuses_the_network_and_the_kernels_surfaces_while_the_work_run
         if "assignment" in modules:
             assert worker.call("assignment", "model_conv", timeout=120).value == 36.0
         assert worker.isolation["seccomp"] is True and worker.isolation["network_blocked"] is True
+
+
+def test_the_permissions_allow_list_leaves_the_sandbox_only_what_is_shown():
+    """Gradescope has no namespaces: setup.sh makes the allow-list with permissions (view.restrict_to_allowed).
+    On a tree laid out like an image, a sandbox uid loads the extension module that is shown (through a symlink, as
+    a venv's python), and neither lists the folders on the way nor loads the same module from a dist-packages
+    folder, the base interpreter's site-packages or a wheel under /opt."""
+    import glob
+    import shutil
+    import sysconfig
+    import tempfile
+    module = glob.glob(os.path.join(sysconfig.get_paths()["stdlib"], "lib-dynload", "_bisect.*.so"))[0]
+    top = Path(tempfile.mkdtemp(prefix="image-", dir="/tmp"))
+    try:
+        os.chmod(top, 0o755)
+        places = {"shown": top / "base" / "lib" / "_bisect.so",
+                  "base_site": top / "base" / "lib" / "site-packages" / "_bisect.so",
+                  "dist_packages": top / "usr" / "lib" / "python3" / "dist-packages" / "_bisect.so",
+                  "opt_wheel": top / "opt" / "wheel" / "_bisect.so"}
+        for path in places.values():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(module, path)
+        (top / "opt" / "venv").symlink_to("../base")
+        (top / "tmp").mkdir()
+        subprocess.run(["chmod", "-R", "a+rX", str(top)], check=True)
+        shown = view.View(read_only=[str(top / "opt" / "venv" / "lib")], writable=[],
+                          covered=[str(top / "base" / "lib" / "site-packages")], python_path=[])
+        view.restrict_to_allowed(shown, top=str(top), exempt=[str(top / "tmp")])
+        probe = textwrap.dedent("""
+            import importlib.machinery, importlib.util, json, os, sys
+            found = {}
+            for name, path in json.loads(sys.argv[1]).items():
+                try:
+                    loader = importlib.machinery.ExtensionFileLoader("_bisect", path)
+                    loader.create_module(importlib.util.spec_from_file_location("_bisect", path, loader=loader))
+                    found[name] = "loaded"
+                except OSError as error:
+                    found[name] = type(error).__name__
+                except ImportError as error:
+                    found[name] = "ImportError"
+            for name in ("opt", "base", "tmp"):
+                try:
+                    os.listdir(os.path.join(sys.argv[2], name))
+                    found["list " + name] = "listed"
+                except OSError as error:
+                    found["list " + name] = type(error).__name__
+            print(json.dumps(found))
+        """)
+        paths = {**{name: str(path) for name, path in places.items()},
+                 "shown_through_the_link": str(top / "opt" / "venv" / "lib" / "_bisect.so")}
+        uid = identity.UID_BASE
+        result = subprocess.run(["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", sys.executable,
+                                 "-I", "-c", probe, __import__("json").dumps(paths), str(top)],
+                                capture_output=True, text=True, timeout=60, cwd="/")
+        assert result.returncode == 0, result.stderr
+        found = __import__("json").loads(result.stdout)
+        assert found["shown"] == found["shown_through_the_link"] == "loaded", found
+        assert all(found[name] != "loaded" for name in ("base_site", "dist_packages", "opt_wheel")), found
+        assert found["list opt"] == found["list base"] == "PermissionError" and found["list tmp"] == "listed", found
+    finally:
+        shutil.rmtree(top)

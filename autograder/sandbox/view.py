@@ -206,13 +206,13 @@ def namespace_of(pid, kind):
 
 
 def library_folders(names):
-    """The installed folders of the libraries `names` (import names) in every site-packages folder, with their
+    """The installed folders of the libraries `names` (import names) in every site- or dist-packages folder, with their
     companion `<name>.libs` folders (bundled shared libraries)."""
     names = {name.lower() for name in names}
     if "sklearn" in names:
         names.add("scikit_learn")            # its bundled libraries' folder: scikit_learn.libs
     found = []
-    for site in sorted({p for p in sys.path if p.endswith("site-packages") and os.path.isdir(p)}):
+    for site in sorted({p for p in sys.path if p.endswith(SITE_FOLDERS) and os.path.isdir(p)}):
         for entry in os.listdir(site):
             path = os.path.join(site, entry)
             if entry.split(".")[0].lower() in names and os.path.isdir(path) and not entry.endswith("-info"):
@@ -291,3 +291,65 @@ def _show(path, root, bound, writable):
             flags |= MS_NODEV
         mount(None, inside, None, flags)
         bound.add(current)
+
+
+def reached(path):
+    """The real paths that reading `path` goes through: every symbolic link on the way (by its real location) and
+    the file or folder it ends at."""
+    found = []
+    parts = Path(path).parts
+    current = "/"
+    for index, part in enumerate(parts[1:], start=1):
+        current = os.path.join(current, part)
+        if os.path.islink(current):
+            found.append(current)
+            target = os.path.join(os.path.dirname(current), os.readlink(current), *parts[index + 1:])
+            return found + reached(os.path.normpath(target))
+    return found + [current]
+
+
+EXEMPT = ("/proc", "/sys", "/dev", *SHARED_TEMP)       # kernel views and the folders anyone may write
+
+
+def restrict_to_allowed(shown, top="/", exempt=EXEMPT):
+    """Without namespaces (Gradescope's image; setup.sh runs this once, as root): the allow-list made with
+    permissions. Every file or folder under `top` that is neither shown (View `shown`: read_only, writable) nor on
+    the way to something shown loses the permissions of "others" (the sandbox uids); the folders on the way keep
+    only their "x" (traversable, not listable); the covered folders (the base interpreter's site-packages) lose
+    them too. Symbolic links are never followed. Returns the paths changed."""
+    keep = {Path(real) for path in (*shown.read_only, *shown.writable) for real in reached(path)}
+    on_the_way = {parent for path in keep for parent in path.parents}
+    exempt = {Path(path) for path in exempt}
+    changed = []
+
+    def close(path, mode, bits):
+        if mode & 0o007 != bits:
+            os.chmod(path, (mode & 0o7770) | bits)
+            changed.append(str(path))
+
+    def visit(folder):
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                path = Path(entry.path)
+                if path in keep or path in exempt or entry.is_symlink():
+                    continue
+                mode = entry.stat(follow_symlinks=False).st_mode
+                if path in on_the_way:
+                    close(path, mode, 0o001)
+                    visit(path)
+                else:
+                    close(path, mode, 0)
+
+    visit(Path(top))
+    for folder in shown.covered:
+        if os.path.isdir(folder) and not os.path.islink(folder):
+            close(Path(folder), os.stat(folder).st_mode, 0)
+    return changed
+
+
+def restrict_image(libraries, state_dir):
+    """setup.sh's allow-list on Gradescope's image: what the model's worker may see (the NumPy-only worker sees
+    less: restrict_libraries), the sandboxes' folder under `state_dir` made at grading time."""
+    os.makedirs(state_dir, mode=0o711, exist_ok=True)
+    shown = allowed(libraries, runtime=state_dir, scratch=state_dir)
+    return restrict_to_allowed(shown)
