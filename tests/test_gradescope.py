@@ -22,7 +22,6 @@ from autograder.config import CONFIG
 from autograder.gradescope import entry, package
 from autograder.grade import NOT_REACHED, zero_tests
 from autograder.gradescope.measure import MB, lay_out, run_measured
-from autograder.sandbox.identity import UID_BASE
 from conftest import ROOT, SOLUTION, STENCIL
 
 SCHEMA = json.loads((ROOT / "tests" / "gradescope_results.schema.json").read_text())
@@ -75,8 +74,8 @@ def readable_by_student(path):
     without the sandbox's view: what file permissions alone allow (Gradescope's Docker has no namespaces)."""
     def become_student():
         os.setgroups([])
-        os.setgid(UID_BASE)
-        os.setuid(UID_BASE)
+        os.setgid(CONFIG.sandbox.uid_base)
+        os.setuid(CONFIG.sandbox.uid_base)
     command = ["ls", str(path)] if Path(path).is_dir() else ["cat", str(path)]
     return subprocess.run(command, preexec_fn=become_student, capture_output=True).returncode == 0
 
@@ -170,7 +169,7 @@ def test_solution_gets_full_marks_through_run_autograder(autograder_zip, gradesc
     assert 100 * MB < peak_anonymous < peak < 4096 * MB, "the sampler sees the grader and the TensorFlow worker"
     if IS_ROOT:
         assert results["extra_data"]["isolation"]["mode"] in ("namespaces", "permissions")
-        assert results["extra_data"]["isolation"]["uid"] >= UID_BASE
+        assert results["extra_data"]["isolation"]["uid"] >= CONFIG.sandbox.uid_base
         assert "root-only" in stdout
 
 

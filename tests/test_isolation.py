@@ -283,19 +283,16 @@ worker.call("convolution", "nap", timeout=600)
     assert live_processes_of(uid) == []
 
 
-def test_a_killed_graders_folders_are_deleted_when_its_slot_is_next_used():
-    """Scratch folders owned by a sandbox uid must not outlive a grader killed by SIGKILL (no clean-up ran)."""
+def test_a_killed_graders_folders_are_deleted_by_the_next_sandbox():
+    """Scratch folders owned by a sandbox uid must not outlive a grader killed by SIGKILL (no clean-up ran): the
+    next sandbox finds its uid's lock free and deletes them, whatever uid it draws itself."""
     box = Sandbox.open(CONFIG.sandbox)
-    uid, root = box.uid, box.root
+    root = box.root
     os.close(box._lock_fd)                        # the grader dies: its lock goes, nothing else is cleaned
     box._lock_fd = None
     assert root.exists()
-    for _ in range(identity.SLOTS):               # slots are taken in turn: within one round this one comes back
-        other = Sandbox.open(CONFIG.sandbox)
-        same = other.uid == uid
-        other.close()
-        if same:
-            break
+    other = Sandbox.open(CONFIG.sandbox)
+    other.close()
     assert not root.exists()
 
 
@@ -480,7 +477,7 @@ def test_the_permissions_allow_list_leaves_the_sandbox_only_what_is_shown():
         """)
         paths = {**{name: str(path) for name, path in places.items()},
                  "shown_through_the_link": str(top / "opt" / "venv" / "lib" / "_bisect.so")}
-        uid = identity.UID_BASE
+        uid = CONFIG.sandbox.uid_base
         result = subprocess.run(["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", sys.executable,
                                  "-I", "-c", probe, __import__("json").dumps(paths), str(top)],
                                 capture_output=True, text=True, timeout=60, cwd="/")
@@ -491,3 +488,65 @@ def test_the_permissions_allow_list_leaves_the_sandbox_only_what_is_shown():
         assert found["list opt"] == found["list base"] == "PermissionError" and found["list tmp"] == "listed", found
     finally:
         shutil.rmtree(top)
+
+
+def free_uids(count):
+    """`count` consecutive uids of the configured range that no user, group or process has (the test's range)."""
+    base = CONFIG.sandbox.uid_base + 1000
+    while any(identity.has_name(uid) or identity.processes_of(uid) for uid in range(base, base + count)):
+        base += count
+    return base
+
+
+def test_a_process_of_another_owner_on_a_sandbox_uid_survives_and_its_uid_is_skipped(tmp_path):
+    """Issue 20: the grader killed every process of its uid, a DynamicUser service's or another container's too.
+    A foreign process on one of two uids makes the sandbox take the other, and it outlives the grading; when it
+    holds the only uid, the grader refuses (fails closed) and still leaves it alone."""
+    base = free_uids(2)
+    foreign = subprocess.Popen(["setpriv", f"--reuid={base}", f"--regid={base}", "--clear-groups", "sleep", "600"])
+    try:
+        deadline = time.monotonic() + 10
+        while not identity.processes_of(base) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert identity.processes_of(base)
+        limits = replace(CONFIG.sandbox, uid_base=base, uid_count=2)
+        for _ in range(3):
+            with Worker(student(tmp_path / "s", "def trivial():\n    return 1\n"), limits=limits) as worker:
+                assert worker.call("convolution", "trivial").value == 1
+                assert worker.isolation["uid"] == base + 1
+        assert foreign.poll() is None, "the grader killed a process it did not start"
+        with pytest.raises(IsolationUnavailable, match="no usable sandbox uid"):
+            Sandbox.open(replace(CONFIG.sandbox, uid_base=base, uid_count=1))
+        assert foreign.poll() is None
+    finally:
+        foreign.kill()
+        foreign.wait()
+
+
+TWO_GRADERS = """
+import sys, time
+from dataclasses import replace
+sys.path.insert(0, {repository!r})
+from autograder.config import CONFIG
+from autograder.sandbox import Worker
+limits = replace(CONFIG.sandbox, uid_base={base}, uid_count=2)
+with Worker({folder!r}, limits=limits) as worker:
+    print("started", worker.isolation["uid"], flush=True)
+    print("slept", worker.call("convolution", "nap", {seconds}, timeout=60).value, flush=True)
+"""
+
+
+def test_two_graders_at_once_never_disturb_each_other(tmp_path):
+    """Two graders on two uids: the first finishes and cleans up while the second's call is still running; the
+    second's worker is untouched, and each took its own uid."""
+    base = free_uids(2)
+    folder = student(tmp_path / "s", "import time\ndef nap(seconds):\n    time.sleep(seconds)\n    return seconds\n")
+    graders = [subprocess.Popen([sys.executable, "-c", TWO_GRADERS.format(repository=str(REPOSITORY), base=base,
+                                                                          folder=str(folder), seconds=seconds)],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+               for seconds in (1, 8)]
+    outputs = [grader.communicate(timeout=300) for grader in graders]
+    assert [grader.returncode for grader in graders] == [0, 0], [error[-2000:] for _, error in outputs]
+    uids = {int(out.split()[1]) for out, _ in outputs}
+    assert uids == {base, base + 1}
+    assert "slept 8" in outputs[1][0]

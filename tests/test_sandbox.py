@@ -14,7 +14,6 @@ import pytest
 from autograder.config import CONFIG
 from autograder.sandbox import REPOSITORY, Stashed, StudentError, Worker
 from autograder.sandbox import protocol
-from autograder.sandbox.identity import UID_BASE
 from autograder.sandbox.view import namespaces_available
 
 
@@ -105,7 +104,7 @@ def test_isolation_is_reported(simple_worker):
     isolation = simple_worker.isolation
     assert isolation["limits"]["memory_mb"] == CONFIG.sandbox.memory_mb
     assert isolation["mode"] in ("namespaces", "permissions")
-    assert isolation["uid"] >= UID_BASE
+    assert isolation["uid"] >= CONFIG.sandbox.uid_base
     assert isolation["network_blocked"] is ("network" in isolation["namespaces"])
     if namespaces_available():             # this machine (and CI) allow them: the report must say they held
         assert isolation["mode"] == "namespaces" and isolation["network_blocked"] is True

@@ -5,10 +5,11 @@
     Popen(..., preexec_fn=box.enter)                         # in the child: cgroup, namespaces, limits, identity
     box.kill_all(); box.close()                              # nothing of the identity survives; never raises
 
-Identity: a uid of its own from a pool (`UID_BASE` + slot, no passwd entry needed), held with a lock file for the
-worker's whole life, so no two live sandboxes ever share one, and everything of that uid (processes, files in the
-shared temporary folders, SysV IPC) is wiped before and after use. A uid is safe to wipe wholesale exactly because
-it is never shared.
+Identity: a uid of its own drawn from a range of our own (sandbox.uid_base, uid_count; identity.py says why that
+range), checked before use (no user or group, no subordinate range, no process of it) and held with a lock file for
+the worker's whole life, so no two live sandboxes of a machine share one. Clean-up touches only what the sandbox
+made: its cgroup, its folders, and what of the uid appeared in the shared temporary folders and SysV IPC while it
+held it.
 
 View (when the kernel allows it, as root on an ordinary machine): new PID, mount, IPC, UTS and network namespaces.
 In the mount namespace /tmp, /var/tmp and /dev/shm are private tmpfs; the checkout, the class folder, home folders
@@ -71,6 +72,7 @@ class Sandbox:
         self.python_path = ()           # the worker's PYTHONPATH after any stand-ins: the allowed libraries' folders
         self.limits = None
         self._oom_kills_at_start = 0
+        self._tenure = None             # what of the uid existed when it was taken (identity.Tenure)
         self._denied = ()               # library folders covered (namespaces) or unreadable (permissions)
 
     # -- opening -------------------------------------------------------------------------------------------------
@@ -118,20 +120,25 @@ class Sandbox:
         identity.make_state_dir()
         self._namespaces = view.namespaces_available()
         cgroups.write("/proc/self/oom_score_adj", "-500", optional=True)   # the grader: the OOM killer's last choice
+        self._reclaim_stale()
         unusable = set()
-        while True:                 # a slot whose leftovers (of a grader that died holding it) will not die: skip it
-            self.uid, self._lock_fd = identity.acquire_slot(skip=unusable)
+        while True:
+            self.uid, self._lock_fd = identity.acquire_slot(self.limits.uid_base, self.limits.uid_count, unusable)
             self.gid = self.uid
-            # The slot's group first: creating it kills and thaws what a grader killed mid-way left in it (a frozen
-            # process cannot die, so the uid's wipe below would fail on it).
-            self.cgroup = cgroups.Cgroup.create(f"slot{self.uid - identity.UID_BASE}", self.limits,
-                                                self.memory_limit_mb(self.limits))
-            try:
-                self._wipe()
+            # The uid's group first: creating it kills and thaws what a grader killed mid-way left in it. A process
+            # of the uid still running after that is not ours (another grader's, a directory user's, a service's):
+            # the uid is left alone and another one drawn.
+            self.cgroup = cgroups.Cgroup.create(f"slot{self.uid}", self.limits, self.memory_limit_mb(self.limits))
+            if not identity.processes_of(self.uid):
                 break
-            except RuntimeError:
-                os.close(self._lock_fd)
-                unusable.add(self.uid)
+            if self.cgroup is not None:
+                self.cgroup.remove()
+                self.cgroup = None
+            os.close(self._lock_fd)
+            unusable.add(self.uid)
+            self.uid = self.gid = self._lock_fd = None      # not ours: nothing may kill or clean for it
+        self._tenure = identity.Tenure(self.uid)
+        self._skipped_uids = len(unusable)      # uids with a process of someone else on them
         self.root = identity.make_box(self.uid)
         self._make_folders(owner=self.uid)
         identity.hide_from_others(grader_folders)
@@ -154,7 +161,8 @@ class Sandbox:
                 "may create mount namespaces (root with CAP_SYS_ADMIN), which shows the runtime to the sandbox "
                 "without opening your folders.")
         self.report = {
-            "mode": mode, "uid": self.uid, "memory_limit_mb": self.memory_limit_mb(self.limits),
+            "mode": mode, "uid": self.uid, "uids_skipped": self._skipped_uids,
+            "memory_limit_mb": self.memory_limit_mb(self.limits),
             "namespaces": [name for name, flag in view.NAMESPACES.items() if self._namespaces & flag],
             "network_blocked": False,       # set by verify_running() once the worker's namespace is seen
             "network_note": "",
@@ -278,21 +286,35 @@ class Sandbox:
         self._oom_kills_at_start = self.cgroup.oom_kills() if self.cgroup is not None else 0
         self.verify_running(pid)
 
+    def _reclaim_stale(self):
+        """The folders and cgroups of sandboxes whose grader was killed (their uid's lock is free): the group killed
+        (and thawed) and removed, the folder deleted. Only the grader's own folder and groups are looked at."""
+        for uid, folder, fd in identity.stale_boxes():
+            try:
+                group = cgroups.Cgroup.create(f"slot{uid}", self.limits, self.memory_limit_mb(self.limits))
+                if group is not None:
+                    group.remove()
+                identity.remove_tree(folder)
+            except OSError:
+                pass                             # tried again by the next sandbox
+            finally:
+                os.close(fd)
+
     def _wipe(self):
-        """Kill the uid's processes; without namespaces also delete its files in the shared temporary folders and
-        its SysV IPC (with them, those were private to the sandbox and died with it). Raises if some survive."""
-        if not identity.kill_uid(self.uid):
-            raise RuntimeError(f"processes of uid {self.uid} survive SIGKILL")
-        if not self._namespaces:
-            identity.wipe_files_and_ipc(self.uid)
+        """Delete what the sandbox left outside its folders: without namespaces, the uid's new entries in the shared
+        temporary folders and its new SysV IPC (with them, those were private to the sandbox and died with it)."""
+        if not self._namespaces and self._tenure is not None:
+            self._tenure.clean()
 
     # -- ending --------------------------------------------------------------------------------------------------
     def kill_all(self):
-        """SIGKILL everything of this sandbox: the cgroup as a whole, then every process of the uid. Never raises."""
+        """SIGKILL everything of this sandbox: its cgroup as a whole; where there is none, every process of the uid
+        (kill(-1) as the uid, the only way to catch a daemonised process; the uid had no process when taken, so
+        they are the sandbox's). Never raises."""
         try:
             if self.cgroup is not None:
                 self.cgroup.kill()
-            if self.uid is not None and not identity.kill_uid(self.uid):
+            elif self.uid is not None and not identity.kill_uid(self.uid):
                 self.report.setdefault("cleanup_problems", []).append(f"processes of uid {self.uid} survive")
         except Exception as error:                  # noqa: BLE001 - clean-up reports, it never fails the grading
             self.report.setdefault("cleanup_problems", []).append(f"kill: {error!r}")
