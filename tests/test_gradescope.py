@@ -206,16 +206,14 @@ try:
 except OSError as error:
     probe["wrote_results"] = type(error).__name__
 probe["killed_grader"] = "killed itself trying"    # in the sandbox's PID namespace the parent's group may be its own
-with open({probe!r}, "w") as out:
-    json.dump(probe, out)
+print("PROBE" + json.dumps(probe), flush=True)      # the view has no folder the test could read: the output is it
 try:
     os.killpg(os.getpgid(os.getppid()), signal.SIGKILL)     # the grader's process group, then the grader
     os.kill(os.getppid(), signal.SIGKILL)
     probe["killed_grader"] = "yes"
 except OSError as error:
     probe["killed_grader"] = type(error).__name__
-with open({probe!r}, "w") as out:
-    json.dump(probe, out)
+print("PROBE" + json.dumps(probe), flush=True)
 
 def conv_output_size(in_size, filter_size, stride=1, padding="VALID"):
     raise NotImplementedError
@@ -227,20 +225,17 @@ def conv2d(inputs, filters, strides, padding):
 
 def test_student_code_cannot_read_the_source_forge_results_or_kill_the_grader(autograder_zip, gradescope_root,
                                                                            tmp_path):
-    # Somewhere the sandbox can write and the test can read: not a temporary folder (private in the sandbox).
-    probe_dir = Path(tempfile.mkdtemp(prefix="cnn-test-probe-", dir="/run" if IS_ROOT else None))
-    os.chmod(probe_dir, 0o777)
     cheat = write_file(tmp_path, "convolution.py", CHEAT.format(
         hidden=str(gradescope_root / "source" / "autograder" / "fixtures" / "hidden.npz"),
-        results=str(gradescope_root / "results" / "results.json"), probe=str(probe_dir / "probe.json")))
+        results=str(gradescope_root / "results" / "results.json")))
     hidden_config = gradescope_root / "source" / "autograder" / "config.py"
 
     def source_readable_before(root):
         if IS_ROOT:    # as unzipped, the source is readable: the run must be what hides it
             assert readable_by_student(hidden_config)
     results, stdout = run_autograder(gradescope_root, autograder_zip, [cheat], before_run=source_readable_before)
-    probe = json.loads((probe_dir / "probe.json").read_text())
-    shutil.rmtree(probe_dir)
+    printed = [line for line in json.dumps(results).replace("\\n", "\n").splitlines() if "PROBE{" in line]
+    probe = json.loads(printed[-1].split("PROBE", 1)[1].replace('\\"', '"').split("}")[0] + "}")
     assert "forged" not in json.dumps(results) and results["score"] != 999
     if IS_ROOT:
         # refused by permissions, or not even there in the sandbox's view
