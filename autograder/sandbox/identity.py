@@ -54,7 +54,7 @@ def make_state_dir():
 def acquire_slot(base, count, skip=()):
     """(uid, lock fd) of a uid drawn at random from base .. base + count - 1 that no user or group has, no
     subordinate range of /etc/subuid or /etc/subgid holds, this user namespace maps, and no live sandbox of this
-    machine holds (its lock file, STATE_DIR/slots/<uid>, is ours until the fd is closed). The caller then checks
+    machine holds (its lock file, lock_file(uid), is ours until the fd is closed). The caller then checks
     that no process runs as it."""
     excluded = subordinate_ranges()
     mapped = mapped_ranges()
@@ -65,7 +65,7 @@ def acquire_slot(base, count, skip=()):
             if attempt % 64 == 63:
                 time.sleep(0.05)
             continue
-        fd = os.open(STATE_DIR / "slots" / str(uid), os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+        fd = os.open(lock_file(uid), os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             return uid, fd
@@ -75,6 +75,10 @@ def acquire_slot(base, count, skip=()):
         f"no usable sandbox uid in {base}-{base + count - 1} (sandbox.uid_base, sandbox.uid_count): each one drawn "
         "was in use, had a user or group, lay in a subordinate range of /etc/subuid or /etc/subgid, or was not "
         "mapped in this user namespace. Choose a free range of your own in the course's config.")
+
+
+def lock_file(uid):
+    return STATE_DIR / "slots" / f"uid-{uid}"
 
 
 def has_name(uid):
@@ -120,7 +124,8 @@ def processes_of(uid):
 def used_uids():
     """The uids this machine's graders have used (their lock files in STATE_DIR/slots)."""
     try:
-        return {int(name) for name in os.listdir(STATE_DIR / "slots") if name.isdigit()}
+        return {int(name[4:]) for name in os.listdir(STATE_DIR / "slots") if name.startswith("uid-")
+                and name[4:].isdigit()}
     except OSError:
         return set()
 
@@ -295,11 +300,11 @@ def stale_boxes():
     """(uid, folder, lock fd) of each sandbox folder under STATE_DIR whose uid's lock is free: a grader killed while
     holding it left it. The lock is the caller's until it closes the fd."""
     found = []
-    for folder in STATE_DIR.glob("box-*-*"):
+    for folder in STATE_DIR.glob("sandbox-*-*"):       # (older versions' "box-<slot>-" folders are not ours to judge)
         held = folder.name.split("-")[1]
         if not held.isdigit():
             continue
-        fd = os.open(STATE_DIR / "slots" / held, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+        fd = os.open(lock_file(int(held)), os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
@@ -312,7 +317,7 @@ def stale_boxes():
 def make_box(uid):
     """A fresh folder for the sandbox of `uid` (held by the caller) under STATE_DIR."""
     while True:
-        path = STATE_DIR / f"box-{uid}-{secrets.token_hex(8)}"
+        path = STATE_DIR / f"sandbox-{uid}-{secrets.token_hex(8)}"
         try:
             path.mkdir(mode=0o700)
             return path
