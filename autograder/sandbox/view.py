@@ -47,7 +47,6 @@ PR_SET_PDEATHSIG = 1
 
 LIBC = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
 LIBC.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong, ctypes.c_char_p]
-LIBC.pivot_root = LIBC.syscall
 SYS_PIVOT_ROOT = 155             # x86-64, as the seccomp filter
 
 
