@@ -11,18 +11,22 @@ the worker's whole life, so no two live sandboxes of a machine share one. Clean-
 made: its cgroup, its folders, and what of the uid appeared in the shared temporary folders and SysV IPC while it
 held it.
 
-View (when the kernel allows it, as root on an ordinary machine): new PID, mount, IPC, UTS and network namespaces.
-In the mount namespace /tmp, /var/tmp and /dev/shm are private tmpfs; the checkout, the class folder, home folders
-and the other sandboxes are covered by empty tmpfs, and only the Python runtime is shown again at its own path (so a
-checkout under a mode-700 folder works without opening it); /proc shows the sandbox's own processes only. Where
-namespaces are refused (Gradescope's Docker without CAP_SYS_ADMIN), file permissions do that job: the grader's
-folders lose their "others" bits, and the uid must be able to run Python or nothing runs.
+View (when the kernel allows it, as root on an ordinary machine): new PID, mount, IPC, UTS and network namespaces
+around an allow-list (view.py): a new root holding only the Python runtime, the libraries the worker may import and
+what they require, the system's shared libraries, the sandbox's own folders and private temporary folders; /proc
+shows the sandbox's own processes only. Where namespaces are refused (Gradescope's Docker without CAP_SYS_ADMIN),
+file permissions do that job: setup.sh makes the allow-list on the image, the grader's folders lose their "others"
+bits, and the uid must be able to run Python or nothing runs.
+
+Seccomp (seccomp.py), in every mode: no sockets, namespaces, ptrace, mounts, bpf, io_uring and the like; installed
+last before exec and verified from inside, or nothing is exec'd.
 
 Accounting: a cgroup per sandbox (v2, or v1 memory + pids) holds every process the student starts, from
 any thread; its memory limit counts tmpfs and shared memory, and it is killed as a whole. Without writable cgroups,
 rlimits, an RSS poll and the uid-wide kill remain, and the report says so.
 
-`report` states only what was verified: mode, uid, namespaces, whether the network is blocked, cgroup, memory limit.
+`report` states only what was verified: mode, uid, namespaces, the filter, whether the network is blocked, cgroup,
+memory limit.
 """
 import os
 import platform
@@ -89,8 +93,8 @@ class Sandbox:
         libraries: the installed libraries (import names) the worker may import; with namespaces, they and what
         they require are all the view shows of the installed packages (view.allowed). deny: libraries it must not
         be able to read where permissions do the job (no namespaces), e.g. ("tensorflow",). hide: folders the
-        student must not see; the allow-list view shows nothing it does not list, so only the permissions mode's
-        check (_still_readable) looks at them."""
+        student must not see; the allow-list view shows nothing it does not list, so they need no handling of their
+        own (kept so that callers say what they hide); without namespaces, grader_folders lose others' bits."""
         box = cls()
         box.limits = limits
         box._denied = view.library_folders(deny)
