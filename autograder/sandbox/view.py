@@ -237,6 +237,10 @@ def build(namespaces, shown, new_root):
     mount(None, "/", None, MS_REC | MS_PRIVATE)
     root = str(new_root)
     mount("tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV, b"size=1m,mode=755")
+    # The private temporary folders first: a runtime inside one (a checkout in `mktemp -d`) is shown inside them.
+    for folder in SHARED_TEMP:
+        os.makedirs(root + folder, mode=0o755, exist_ok=True)
+        mount("tmpfs", root + folder, "tmpfs", MS_NOSUID | MS_NODEV, f"size={PRIVATE_TMPFS_MB}m,mode=1777".encode())
     bound = set()
     for path in shown.read_only:
         _show(path, root, bound, writable=False)
@@ -245,9 +249,6 @@ def build(namespaces, shown, new_root):
     for folder in shown.covered:
         if os.path.isdir(root + folder):
             mount("tmpfs", root + folder, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV, b"size=4k,mode=755")
-    for folder in SHARED_TEMP:
-        os.makedirs(root + folder, mode=0o755, exist_ok=True)
-        mount("tmpfs", root + folder, "tmpfs", MS_NOSUID | MS_NODEV, f"size={PRIVATE_TMPFS_MB}m,mode=1777".encode())
     os.makedirs(root + "/proc", exist_ok=True)
     os.makedirs(root + "/.old", exist_ok=True)
     check(LIBC.syscall(SYS_PIVOT_ROOT, root.encode(), (root + "/.old").encode()), "pivot_root")
