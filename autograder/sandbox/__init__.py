@@ -45,9 +45,10 @@ GRADER_FOLDERS = tuple(REPOSITORY / name for name in ("autograder", "solution", 
 MB = 1024 * 1024
 POLL_SECONDS = 0.1              # how often a waiting grader checks the worker's memory and life
 PASSED_ENVIRONMENT_PREFIXES = ("OPENBLAS_", "OMP_")
-# What a worker's view shows of the installed packages (with what they require): NumPy for a conv2d's worker; for
-# the model's, TensorFlow and matplotlib (student files plot their losses at the top of assignment.py).
-NUMPY_WORKER_LIBRARIES = ("numpy",)
+# What a worker's view shows of the installed packages (with what they require): NumPy and matplotlib for a
+# conv2d's worker (student files and notebooks import matplotlib at the top, for plots); for the model's, TensorFlow
+# too.
+NUMPY_WORKER_LIBRARIES = ("numpy", "matplotlib")
 MODEL_WORKER_LIBRARIES = ("numpy", "tensorflow", "matplotlib")
 
 
