@@ -550,3 +550,23 @@ def test_two_graders_at_once_never_disturb_each_other(tmp_path):
     uids = {int(out.split()[1]) for out, _ in outputs}
     assert uids == {base, base + 1}
     assert "slept 8" in outputs[1][0]
+
+
+def test_the_filter_kills_a_call_made_through_another_abi():
+    """The filter is written for x86-64's system call table: a call through the x32 ABI (same numbers, another
+    meaning) kills the process rather than pass unchecked; the same process could make the x86-64 call."""
+    import ctypes
+    import signal
+    from autograder.sandbox import seccomp
+    pid = os.fork()
+    if pid == 0:
+        try:
+            seccomp.install()
+            libc = ctypes.CDLL(None, use_errno=True)
+            if libc.syscall(39) != os.getpid():                  # getpid, x86-64: allowed
+                os._exit(3)
+            libc.syscall(seccomp.X32_SYSCALL_BIT | 39)           # getpid, x32
+        finally:
+            os._exit(4)
+    _, status = os.waitpid(pid, 0)
+    assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGSYS, status
