@@ -130,6 +130,7 @@ def test_in_gradescopes_default_container_the_grader_survives_and_memory_costs_o
 # The rule, speed and lookup attacks of the catalogue, through the zip too: on Gradescope the conv2d parts' NumPy-only
 # worker is enforced by permissions (setup.sh's restrict_libraries), not by a mount view.
 ZIP_ATTACKS = ("tf_conv_in_a_thread", "trap_record_stubbed", "scipy_private_convolve", "tf_conv_only_for_big_batches",
+               "extension_by_path_from_base_interpreter", "reads_submission_metadata", "sends_inputs_over_the_network",
                "speed_precomputed_on_upload", "model_nearest_neighbour_lookup")
 CATALOGUE = Path(__file__).resolve().parent / "catalogue" / "attacks"
 
