@@ -198,7 +198,7 @@ def test_fails_closed_when_the_identity_cannot_run_python(tmp_path, monkeypatch)
 
 def test_without_cap_sys_admin_the_report_is_true_or_grading_refused(tmp_path):
     """Gradescope's Docker gives root no CAP_SYS_ADMIN: no namespaces. Then either the uid can run this Python and
-    the report says the network is open, or (a Python under a root-only home, as here) `grade` refuses before
+    the report says the seccomp filter blocks the network, or (a Python under a root-only home, as here) `grade` refuses before
     touching a submission."""
     marker = tmp_path / "ran"
     folder = student(tmp_path / "s", f"import pathlib\npathlib.Path({str(marker)!r}).touch()\n"
@@ -211,7 +211,7 @@ def test_without_cap_sys_admin_the_report_is_true_or_grading_refused(tmp_path):
         assert not marker.exists()
     else:
         results = (tmp_path / "out" / "s" / "grader.json").read_text()
-        assert '"mode": "permissions"' in results and '"network_blocked": false' in results
+        assert '"mode": "permissions"' in results and '"network_blocked": true' in results  # the filter's
 
 
 @pytest.mark.slow
