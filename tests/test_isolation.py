@@ -198,8 +198,8 @@ def test_fails_closed_when_the_identity_cannot_run_python(tmp_path, monkeypatch)
 
 def test_without_cap_sys_admin_the_report_is_true_or_grading_refused(tmp_path):
     """Gradescope's Docker gives root no CAP_SYS_ADMIN: no namespaces. Then either the uid can run this Python and
-    the report says the seccomp filter blocks the network, or (a Python under a root-only home, as here) `grade` refuses before
-    touching a submission."""
+    the report says the seccomp filter blocks the network, or (a Python under a root-only home, as here) `grade`
+    refuses before touching a submission."""
     marker = tmp_path / "ran"
     folder = student(tmp_path / "s", f"import pathlib\npathlib.Path({str(marker)!r}).touch()\n"
                                      "def conv2d(*args):\n    return 0\n")
