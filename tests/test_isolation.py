@@ -352,7 +352,8 @@ def extension_modules_outside_the_allow_list(tmp_path):
             shutil.rmtree(folder.parent if folder.parent.name == "cnn_probe_wheel" else folder, ignore_errors=True)
 
 
-def test_no_extension_module_loads_by_path_from_outside_the_allow_list(tmp_path, extension_modules_outside_the_allow_list):
+def test_no_extension_module_loads_by_path_from_outside_the_allow_list(
+        tmp_path, extension_modules_outside_the_allow_list):
     """Issue 20: SciPy's _sigtools loaded by file path from a base interpreter passed the stand-ins and the trap.
     Every such place is absent from the NumPy-only worker's view; the same files load in the grader (the test can
     fail)."""

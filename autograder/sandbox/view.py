@@ -4,7 +4,8 @@ fork and exec, around a new root that holds only what `allowed()` lists, bound r
 - the Python runtime: the interpreter, its standard library (without the base interpreter's own site-packages or
   dist-packages), libpython, the venv's pyvenv.cfg and the symlinks that lead to them;
 - the installed distributions the worker may import and what they require (NumPy and matplotlib for a conv2d's
-  worker; TensorFlow too for the model's), found through their metadata (RECORD), each file's top-level folder and no other;
+  worker; TensorFlow too for the model's), found through their metadata (RECORD), each file's top-level folder and
+  no other;
 - the system's shared libraries (/lib/<triplet>, /usr/lib/<triplet>, /lib64), /etc, a few devices, the CPU and
   cgroup parts of /sys, a fresh /proc (the sandbox's own processes);
 - the sandbox's runtime folder (worker, stand-ins; read-only) and its scratch (the submission; writable);

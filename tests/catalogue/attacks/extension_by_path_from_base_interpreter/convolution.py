@@ -9,9 +9,10 @@ import sys
 
 import numpy as np
 
-PLACES = [os.path.join(sys.base_prefix, "lib", "python3*", "*-packages"), os.path.join(sys.prefix, "lib", "python3*",
-          "site-packages"), "/usr/lib/python3*/*-packages", "/usr/local/lib/python3*/*-packages", "/opt/*/lib/python3*/*-packages",
-          "/opt/*", "/tmp/*", "/var/tmp/*", "/root/.cache/pip/*"]
+PLACES = [os.path.join(sys.base_prefix, "lib", "python3*", "*-packages"),
+          os.path.join(sys.prefix, "lib", "python3*", "site-packages"), "/usr/lib/python3*/*-packages",
+          "/usr/local/lib/python3*/*-packages", "/opt/*/lib/python3*/*-packages", "/opt/*", "/tmp/*", "/var/tmp/*",
+          "/root/.cache/pip/*"]
 
 
 def sigtools():
