@@ -84,6 +84,10 @@ class SandboxLimits:
     # The memory of the grader's container when no cgroup limit is visible to it (a read-only or hidden cgroup
     # filesystem): 0 = the machine's memory. Gradescope's entry takes 768 (its default container) when this is 0.
     unseen_container_mb: int = 0
+    # The sandbox's uids: drawn from uid_base .. uid_base + uid_count - 1, a range outside what systemd, useradd's
+    # subordinate ranges and SSSD/FreeIPA hand out (autograder/sandbox/identity.py); each one is checked before use.
+    uid_base: int = 2013265920       # 0x78000000
+    uid_count: int = 65536
 
 
 @dataclass(frozen=True)
@@ -190,6 +194,7 @@ CHECKS = {
     "model.class_name": lambda value: value.isidentifier() or "must be a Python name",
     "model.train_function": lambda value: value.isidentifier() or "must be a Python name",
     **{f"sandbox.{name}": _positive for name in SandboxLimits.__dataclass_fields__},
+    "sandbox.uid_base": lambda value: 1000 <= value < 2 ** 31 or "must be a uid from 1000 to 2147483647",
     "hidden_visibility": _one_of(*VISIBILITIES), "canonical_strides": _one_of(*STRIDE_FORMS),
     "submissions_per_day": _non_negative,
     "similarity.base": lambda value: all(isinstance(item, str) for item in value) or "must be an array of paths",

@@ -18,7 +18,9 @@ verdict.json, what the grader must decide about it:
                 grader finished), "heartbeat" (no process of the student outlives the grading: the file
                 verdict["heartbeat"] is not touched afterwards), "no_connection" (nothing connected to
                 127.0.0.1:verdict["port"]), "no_secrets" (no solution, config or hidden-case data in the visible
-                output)
+                output), "foreign_uid" (a process of another owner runs on the first of the only three uids the
+                grading may use, two of which a grading can hold at once: it must survive, and the grading must not
+                run on its uid)
     alone       grade it on its own, not next to other entries (fork and memory attacks share the sandbox user's
                 process limit with everyone)
 
@@ -33,16 +35,18 @@ import os
 import re
 import signal
 import socket
+import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from autograder import fixture_files, report
 from autograder.batch.pool import run_in_pool
+from autograder.config import CONFIG
 from autograder.grade import grade_submission
-from autograder.sandbox import isolation
+from autograder.sandbox import identity, isolation
 
 ROOT = Path(__file__).resolve().parent.parent
 CATALOGUE = ROOT / "tests" / "catalogue"
@@ -127,6 +131,24 @@ class Probes:
             self.listener.setblocking(False)
         if "heartbeat" in self.wanted:
             Path(verdict["heartbeat"]).unlink(missing_ok=True)
+        self.config, self.foreign = CONFIG, None
+        if "foreign_uid" in self.wanted:
+            base = CONFIG.sandbox.uid_base + 2000
+            while any(identity.has_name(uid) or identity.processes_of(uid) for uid in range(base, base + 3)):
+                base += 3
+            self.foreign = subprocess.Popen(["setpriv", f"--reuid={base}", f"--regid={base}", "--clear-groups",
+                                             "sleep", "3600"])
+            deadline = time.monotonic() + 10
+            while not identity.processes_of(base) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            self.config = replace(CONFIG, sandbox=replace(CONFIG.sandbox, uid_base=base, uid_count=3))
+
+    def release(self):
+        """End what the probes started (the foreign process)."""
+        if self.foreign is not None:
+            self.foreign.kill()
+            self.foreign.wait()
+            self.foreign = None
 
     def check(self, out_dir, written, uid=None):
         """Problems found after grading (waits AFTERLIFE_SECONDS for leftover processes to act). uid: the
@@ -153,6 +175,12 @@ class Probes:
             except BlockingIOError:
                 pass
             self.listener.close()
+        if self.foreign is not None:
+            if self.foreign.poll() is not None:
+                problems.append("a process of another owner on one of the grader's uids was killed")
+            if uid == self.config.sandbox.uid_base:
+                problems.append("the grading ran on a uid another owner's process was using")
+        self.release()
         if "no_secrets" in self.wanted:
             visible = (out_dir / "results.json").read_text()
             leaked = [marker for marker in secret_markers() if marker in visible]
@@ -221,9 +249,10 @@ def judge(entry):
             judgement.problems.append(f"could not set up the probes: {error}")
             return judgement
         try:
-            result = grade_submission(entry.path, name=out_dir.name)
+            result = grade_submission(entry.path, name=out_dir.name, config=probes.config)
             report.write_submission(result, out_dir)
         except Exception as error:          # grade_submission must never raise
+            probes.release()
             judgement.grader_failure = f"grade_submission raised {type(error).__name__}: {error}"
             return judgement
         judgement.seconds = time.monotonic() - started

@@ -83,7 +83,8 @@ def test_each_submission_scores_in_the_grading_runtime_what_make_grade_gives(gra
     assert result.status == "graded", stdout[-3000:]
     CHECKS[name](result)
     assert result.isolation["mode"] == "permissions", "without CAP_SYS_ADMIN there are no namespaces"
-    assert result.isolation["network_blocked"] is False, "the report must not claim what it did not verify"
+    assert result.isolation["seccomp"] is True and result.isolation["network_blocked"] is True, \
+        "the seccomp filter needs no CAP_SYS_ADMIN: it holds here, and the report says it was seen"
 
 
 def test_the_runtime_has_what_student_files_import(python):
@@ -129,6 +130,7 @@ def test_in_gradescopes_default_container_the_grader_survives_and_memory_costs_o
 # The rule, speed and lookup attacks of the catalogue, through the zip too: on Gradescope the conv2d parts' NumPy-only
 # worker is enforced by permissions (setup.sh's restrict_libraries), not by a mount view.
 ZIP_ATTACKS = ("tf_conv_in_a_thread", "trap_record_stubbed", "scipy_private_convolve", "tf_conv_only_for_big_batches",
+               "extension_by_path_from_base_interpreter", "reads_submission_metadata", "sends_inputs_over_the_network",
                "speed_precomputed_on_upload", "speed_fills_output_after_reply", "speed_predicts_seeded_inputs",
                "model_nearest_neighbour_lookup")
 CATALOGUE = Path(__file__).resolve().parent / "catalogue" / "attacks"
@@ -144,3 +146,52 @@ def test_rule_speed_and_lookup_attacks_are_defeated_through_the_zip(autograder_z
     scores = {test.number: test.score for test in result.tests}
     maxima = {test.number: test.max_score for test in result.tests}
     assert verdicts.score_problems(verdict, scores, maxima, result.score, result.flags) == []
+
+
+SECRET = "held-back-2.4-score-31337"       # what an earlier submission's results in the metadata must never show
+
+
+def test_no_network_no_metadata_and_no_grader_names_the_gradescope_way(autograder_zip, python, tmp_path):
+    """Issue 20, run the Gradescope way (no CAP_SYS_ADMIN: permissions, no network namespace): a submission that
+    sends every conv2d call's inputs to a listener gets nothing through (TCP or UDP), prints no metadata, and sees no
+    folder name of the grader's in /tmp, while its honest conv2d still scores."""
+    import socket
+    entry = CATALOGUE / "sends_inputs_over_the_network"
+    port = json.loads((entry / "verdict.json").read_text())["port"]
+    metadata_reader = (CATALOGUE / "reads_submission_metadata" / "convolution.py").read_text()
+    reading = metadata_reader[metadata_reader.index("for path in"):metadata_reader.index("def conv_output_size")]
+    source = (entry / "convolution.py").read_text() + "\nimport glob, os\n" + reading + (
+        "print('TMP', sorted(name for name in os.listdir('/tmp') if name.startswith(('cnn-', 'grader-', 'tmp')))"
+        " if os.access('/tmp', os.R_OK) else 'TMP unlistable')\n")
+    (tmp_path / "convolution.py").write_text(source)
+    listener = socket.socket()
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind(("127.0.0.1", port))
+    listener.listen(8)
+    listener.setblocking(False)
+    datagrams = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    datagrams.bind(("127.0.0.1", port))
+    datagrams.setblocking(False)
+    metadata = dict(METADATA, previous_submissions=[{"submission_time": "2026-10-31T12:00:00-05:00", "score": 98,
+                                                     "results": {"tests": [{"name": SECRET, "score": 9}]}}])
+    try:
+        results, stdout, _ = run_like_gradescope(autograder_zip, [tmp_path / "convolution.py"], python,
+                                                 metadata=metadata)
+        with pytest.raises(BlockingIOError):
+            listener.accept()
+        with pytest.raises(BlockingIOError):
+            datagrams.recv(65536)
+    finally:
+        listener.close()
+        datagrams.close()
+    result = as_result(results)
+    assert result.status == "graded", stdout[-3000:]
+    assert result.isolation["mode"] == "permissions" and result.isolation["network_blocked"] is True
+    visible = json.dumps(results)
+    assert SECRET not in visible and "METADATA" not in visible
+    assert "no metadata at" in visible, "the submission's probe ran and printed"
+    printed = [line for line in visible.replace("\\n", "\n").splitlines() if "TMP" in line]
+    assert printed and not any("cnn-" in line or "grader-" in line for line in printed), printed
+    scores = {test.number: test.score for test in result.tests}
+    assert all(scores[number] == test.max_score for number in ("2.2", "2.3") for test in result.tests
+               if test.number == number)

@@ -4,6 +4,8 @@ Each test is one property of issue 9: an identity of its own, a private view, ac
 a kill switch nothing escapes, clean-up that cannot fail, and failing closed. Nothing here is skipped as root:
 missing isolation fails.
 """
+import importlib.machinery
+import importlib.util
 import os
 import subprocess
 import sys
@@ -12,6 +14,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from autograder.config import CONFIG
@@ -181,13 +184,12 @@ def test_the_view_shows_neither_the_grader_nor_the_class(tmp_path):
 
 
 def test_fails_closed_when_the_identity_cannot_run_python(tmp_path, monkeypatch):
-    """A Python only root can reach (a venv under a mode-700 home, seen from a view that does not show it)."""
-    hidden = Path(tmp_path / "root-only")
-    hidden.mkdir(mode=0o700)
-    (hidden / "python").symlink_to(sys.executable)
-    monkeypatch.setattr(sys, "executable", str(hidden / "python"))
+    """A Python only root can run (an interpreter of mode 700, as a root-only installation leaves it)."""
+    python = tmp_path / "python"
+    python.write_text(f"#!/bin/sh\nexec {sys.executable} \"$@\"\n")
+    python.chmod(0o700)
+    monkeypatch.setattr(sys, "executable", str(python))
     monkeypatch.setattr(isolation, "_PYTHON_CHECKED", {})
-    monkeypatch.setattr(view, "runtime_paths", lambda: [])       # the view shows no runtime again
     with pytest.raises(IsolationUnavailable) as caught:
         Sandbox.open(CONFIG.sandbox)
     message = str(caught.value)
@@ -196,8 +198,8 @@ def test_fails_closed_when_the_identity_cannot_run_python(tmp_path, monkeypatch)
 
 def test_without_cap_sys_admin_the_report_is_true_or_grading_refused(tmp_path):
     """Gradescope's Docker gives root no CAP_SYS_ADMIN: no namespaces. Then either the uid can run this Python and
-    the report says the network is open, or (a Python under a root-only home, as here) `grade` refuses before
-    touching a submission."""
+    the report says the seccomp filter blocks the network, or (a Python under a root-only home, as here) `grade`
+    refuses before touching a submission."""
     marker = tmp_path / "ran"
     folder = student(tmp_path / "s", f"import pathlib\npathlib.Path({str(marker)!r}).touch()\n"
                                      "def conv2d(*args):\n    return 0\n")
@@ -209,7 +211,7 @@ def test_without_cap_sys_admin_the_report_is_true_or_grading_refused(tmp_path):
         assert not marker.exists()
     else:
         results = (tmp_path / "out" / "s" / "grader.json").read_text()
-        assert '"mode": "permissions"' in results and '"network_blocked": false' in results
+        assert '"mode": "permissions"' in results and '"network_blocked": true' in results  # the filter's
 
 
 @pytest.mark.slow
@@ -281,19 +283,16 @@ worker.call("convolution", "nap", timeout=600)
     assert live_processes_of(uid) == []
 
 
-def test_a_killed_graders_folders_are_deleted_when_its_slot_is_next_used():
-    """Scratch folders owned by a sandbox uid must not outlive a grader killed by SIGKILL (no clean-up ran)."""
+def test_a_killed_graders_folders_are_deleted_by_the_next_sandbox():
+    """Scratch folders owned by a sandbox uid must not outlive a grader killed by SIGKILL (no clean-up ran): the
+    next sandbox finds its uid's lock free and deletes them, whatever uid it draws itself."""
     box = Sandbox.open(CONFIG.sandbox)
-    uid, root = box.uid, box.root
+    root = box.root
     os.close(box._lock_fd)                        # the grader dies: its lock goes, nothing else is cleaned
     box._lock_fd = None
     assert root.exists()
-    for _ in range(identity.SLOTS):               # slots are taken in turn: within one round this one comes back
-        other = Sandbox.open(CONFIG.sandbox)
-        same = other.uid == uid
-        other.close()
-        if same:
-            break
+    other = Sandbox.open(CONFIG.sandbox)
+    other.close()
     assert not root.exists()
 
 
@@ -347,3 +346,280 @@ def test_permissions_mode_hides_while_a_sandbox_relies_on_it_and_the_last_one_re
     assert {str(f) for f in folders[:2]} <= set(restored) and str(folders[2]) not in restored
     assert [oct(os.stat(f).st_mode & 0o777) for f in folders] == ["0o755", "0o751", "0o700"]
     assert identity.restore_others() == []                    # nothing recorded any more
+
+
+LOAD_BY_PATH = """
+    import ctypes, importlib.machinery, importlib.util, os
+
+    def load(paths):
+        found = {}
+        for path, name in paths.items():
+            outcome = []
+            try:
+                loader = importlib.machinery.ExtensionFileLoader(name, path)
+                spec = importlib.util.spec_from_file_location(name, path, loader=loader)
+                loader.exec_module(loader.create_module(spec))
+                outcome.append("loader")
+            except BaseException as error:
+                pass
+            try:
+                ctypes.CDLL(path)
+                outcome.append("ctypes")
+            except OSError:
+                pass
+            outcome.append("exists" if os.path.exists(path) else "absent")
+            found[path] = outcome
+        return found
+"""
+
+
+@pytest.fixture
+def extension_modules_outside_the_allow_list(tmp_path):
+    """A real extension module (the standard library's _bisect, which needs nothing but libpython) copied where
+    the grader used to leave things readable: the base interpreter's site-packages, a Debian dist-packages folder,
+    an unpacked wheel under /opt and under /tmp; and the venv's own SciPy, which is installed but not allowed.
+    Yields {module name: path}; everything made is removed after."""
+    import glob
+    import shutil
+    import sysconfig
+    original = glob.glob(os.path.join(sysconfig.get_paths()["stdlib"], "lib-dynload", "_bisect.*.so"))[0]
+    suffix = os.path.basename(original)[len("_bisect"):]
+    folders = [Path(sysconfig.get_paths(vars={"base": sys.base_prefix})["purelib"]) / "cnn_probe_base",
+               Path("/usr/lib/python3/dist-packages/cnn_probe_dist"), Path("/opt/cnn_probe_wheel/_bisect_pkg"),
+               tmp_path / "wheel" / "_bisect_pkg"]
+    made = {}
+    for folder in folders:
+        folder.mkdir(parents=True, exist_ok=True)
+        os.chmod(folder, 0o755)
+        target = folder / f"_bisect{suffix}"
+        shutil.copy(original, target)
+        os.chmod(target, 0o755)
+        made[str(target)] = folder
+    scipy_tools = glob.glob(os.path.join(os.path.dirname(__import__("scipy").__file__), "signal", "_sigtools*.so"))
+    paths = {**{path: "_bisect" for path in made}, **{path: "_sigtools" for path in scipy_tools}}
+    try:
+        yield paths
+    finally:
+        for folder in made.values():
+            shutil.rmtree(folder.parent if folder.parent.name == "cnn_probe_wheel" else folder, ignore_errors=True)
+
+
+def test_no_extension_module_loads_by_path_from_outside_the_allow_list(
+        tmp_path, extension_modules_outside_the_allow_list):
+    """Issue 20: SciPy's _sigtools loaded by file path from a base interpreter passed the stand-ins and the trap.
+    Every such place is absent from the NumPy-only worker's view; the same files load in the grader (the test can
+    fail)."""
+    paths = extension_modules_outside_the_allow_list
+    for path, name in paths.items():
+        if name == "_bisect":                   # the copies are real, loadable modules
+            loader = importlib.machinery.ExtensionFileLoader(f"{name}", path)
+            assert loader.create_module(importlib.util.spec_from_file_location(name, path, loader=loader))
+    with Worker(student(tmp_path / "s", LOAD_BY_PATH)) as worker:
+        if worker.isolation["mode"] != "namespaces":
+            pytest.skip("without namespaces the allow-list is made by setup.sh's permissions on Gradescope's image")
+        found = worker.call("convolution", "load", {path: name for path, name in paths.items()}, timeout=30).value
+    assert set(found) == set(paths)
+    assert all(outcome == ["absent"] for outcome in found.values()), found
+
+
+NETWORK_AND_KERNEL = """
+    import ctypes, errno, os, socket
+    import numpy as np
+
+    libc = ctypes.CDLL(None, use_errno=True)
+
+    def probe():
+        refused = {}
+        for name, family, kind in (("inet", socket.AF_INET, socket.SOCK_STREAM), ("inet6", socket.AF_INET6,
+                                   socket.SOCK_DGRAM), ("unix", socket.AF_UNIX, socket.SOCK_STREAM),
+                                   ("packet", socket.AF_PACKET, socket.SOCK_RAW), ("netlink", socket.AF_NETLINK,
+                                   socket.SOCK_RAW)):
+            try:
+                socket.socket(family, kind).close()
+                refused[name] = False
+            except OSError:
+                refused[name] = True
+        def fails(result):
+            return result == -1 and ctypes.get_errno() == errno.EPERM
+        refused["unshare_user"] = fails(libc.unshare(0x10000000))
+        refused["ptrace"] = fails(libc.ptrace(16, os.getppid(), 0, 0))              # PTRACE_ATTACH
+        refused["io_uring_setup"] = fails(libc.syscall(425, 4, ctypes.create_string_buffer(120)))
+        refused["clone3"] = libc.syscall(435, None, 0) == -1 and ctypes.get_errno() == errno.ENOSYS
+        refused["mount"] = fails(libc.mount(b"none", b"/tmp", b"tmpfs", 0, None))
+        refused["bpf"] = fails(libc.syscall(321, 0, None, 0))
+        refused["perf_event_open"] = fails(libc.syscall(298, None, 0, -1, -1, 0))
+        refused["keyctl"] = fails(libc.syscall(250, 0, 0, 0, 0, 0))
+        a, b = socket.socketpair()                                                   # a connected AF_UNIX pair
+        a.close(), b.close()
+        pid = os.fork()                                                              # fork and threads still work
+        if pid == 0:
+            os._exit(7)
+        refused["fork_works"] = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 7
+        return refused
+
+    def conv2d(inputs, filters, strides, padding):
+        return np.einsum("hwc,hwcd->d", inputs[0, :filters.shape[0], :filters.shape[1]], filters)
+"""
+
+
+@pytest.mark.parametrize("modules", [("convolution",), ("convolution", "assignment")])
+def test_seccomp_refuses_the_network_and_the_kernels_surfaces_while_the_work_runs(tmp_path, modules):
+    """In both workers: no socket of any family, no namespace, ptrace, io_uring, mount, bpf, perf or keyring; clone3
+    answers ENOSYS; fork, a socketpair, NumPy (and TensorFlow, in the model's worker) still run. The report says the
+    network is blocked because the filter was seen."""
+    folder = student(tmp_path / "s", NETWORK_AND_KERNEL)
+    (folder / "assignment.py").write_text("import numpy as np\nimport tensorflow as tf\n\n"
+                                          "def model_conv():\n    x = tf.nn.conv2d(np.ones((1, 4, 4, 1), np.float32), "
+                                          "np.ones((2, 2, 1, 1), np.float32), 1, 'VALID')\n"
+                                          "    return float(tf.reduce_sum(x))\n")
+    with Worker(folder, modules=modules) as worker:
+        refused = worker.call("convolution", "probe", timeout=60).value
+        assert refused == {name: True for name in refused} and len(refused) == 14, refused
+        inputs, filters = np.ones((1, 3, 3, 2)), np.ones((2, 2, 2, 3))
+        assert worker.call("convolution", "conv2d", inputs, filters, 1, "VALID").value.tolist() == [8.0] * 3
+        if "assignment" in modules:
+            assert worker.call("assignment", "model_conv", timeout=120).value == 36.0
+        assert worker.isolation["seccomp"] is True and worker.isolation["network_blocked"] is True
+
+
+def test_the_permissions_allow_list_leaves_the_sandbox_only_what_is_shown():
+    """Gradescope has no namespaces: setup.sh makes the allow-list with permissions (view.restrict_to_allowed).
+    On a tree laid out like an image, a sandbox uid loads the extension module that is shown (through a symlink, as
+    a venv's python), and neither lists the folders on the way nor loads the same module from a dist-packages
+    folder, the base interpreter's site-packages or a wheel under /opt."""
+    import glob
+    import shutil
+    import sysconfig
+    import tempfile
+    module = glob.glob(os.path.join(sysconfig.get_paths()["stdlib"], "lib-dynload", "_bisect.*.so"))[0]
+    top = Path(tempfile.mkdtemp(prefix="image-", dir="/tmp"))
+    try:
+        os.chmod(top, 0o755)
+        places = {"shown": top / "base" / "lib" / "_bisect.so",
+                  "base_site": top / "base" / "lib" / "site-packages" / "_bisect.so",
+                  "dist_packages": top / "usr" / "lib" / "python3" / "dist-packages" / "_bisect.so",
+                  "opt_wheel": top / "opt" / "wheel" / "_bisect.so"}
+        for path in places.values():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(module, path)
+        (top / "opt" / "venv").symlink_to("../base")
+        (top / "tmp").mkdir()
+        subprocess.run(["chmod", "-R", "a+rX", str(top)], check=True)
+        shown = view.View(read_only=[str(top / "opt" / "venv" / "lib")], writable=[],
+                          covered=[str(top / "base" / "lib" / "site-packages")], python_path=[])
+        view.restrict_to_allowed(shown, top=str(top), exempt=[str(top / "tmp")])
+        probe = textwrap.dedent("""
+            import importlib.machinery, importlib.util, json, os, sys
+            found = {}
+            for name, path in json.loads(sys.argv[1]).items():
+                try:
+                    loader = importlib.machinery.ExtensionFileLoader("_bisect", path)
+                    loader.create_module(importlib.util.spec_from_file_location("_bisect", path, loader=loader))
+                    found[name] = "loaded"
+                except OSError as error:
+                    found[name] = type(error).__name__
+                except ImportError as error:
+                    found[name] = "ImportError"
+            for name in ("opt", "base", "tmp"):
+                try:
+                    os.listdir(os.path.join(sys.argv[2], name))
+                    found["list " + name] = "listed"
+                except OSError as error:
+                    found["list " + name] = type(error).__name__
+            print(json.dumps(found))
+        """)
+        paths = {**{name: str(path) for name, path in places.items()},
+                 "shown_through_the_link": str(top / "opt" / "venv" / "lib" / "_bisect.so")}
+        uid = CONFIG.sandbox.uid_base
+        result = subprocess.run(["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", sys.executable,
+                                 "-I", "-c", probe, __import__("json").dumps(paths), str(top)],
+                                capture_output=True, text=True, timeout=60, cwd="/")
+        assert result.returncode == 0, result.stderr
+        found = __import__("json").loads(result.stdout)
+        assert found["shown"] == found["shown_through_the_link"] == "loaded", found
+        assert all(found[name] != "loaded" for name in ("base_site", "dist_packages", "opt_wheel")), found
+        assert found["list opt"] == found["list base"] == "PermissionError" and found["list tmp"] == "listed", found
+    finally:
+        shutil.rmtree(top)
+
+
+def free_uids(count):
+    """`count` consecutive uids of the configured range that no user, group or process has (the test's range)."""
+    base = CONFIG.sandbox.uid_base + 1000
+    while any(identity.has_name(uid) or identity.processes_of(uid) for uid in range(base, base + count)):
+        base += count
+    return base
+
+
+def test_a_process_of_another_owner_on_a_sandbox_uid_survives_and_its_uid_is_skipped(tmp_path):
+    """Issue 20: the grader killed every process of its uid, a DynamicUser service's or another container's too.
+    A foreign process on one of two uids makes the sandbox take the other, and it outlives the grading; when it
+    holds the only uid, the grader refuses (fails closed) and still leaves it alone."""
+    base = free_uids(2)
+    foreign = subprocess.Popen(["setpriv", f"--reuid={base}", f"--regid={base}", "--clear-groups", "sleep", "600"])
+    try:
+        deadline = time.monotonic() + 10
+        while not identity.processes_of(base) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert identity.processes_of(base)
+        limits = replace(CONFIG.sandbox, uid_base=base, uid_count=2)
+        for _ in range(3):
+            with Worker(student(tmp_path / "s", "def trivial():\n    return 1\n"), limits=limits) as worker:
+                assert worker.call("convolution", "trivial").value == 1
+                assert worker.isolation["uid"] == base + 1
+        assert foreign.poll() is None, "the grader killed a process it did not start"
+        with pytest.raises(IsolationUnavailable, match="no usable sandbox uid"):
+            Sandbox.open(replace(CONFIG.sandbox, uid_base=base, uid_count=1))
+        assert foreign.poll() is None
+    finally:
+        foreign.kill()
+        foreign.wait()
+
+
+TWO_GRADERS = """
+import sys, time
+from dataclasses import replace
+sys.path.insert(0, {repository!r})
+from autograder.config import CONFIG
+from autograder.sandbox import Worker
+limits = replace(CONFIG.sandbox, uid_base={base}, uid_count=2)
+with Worker({folder!r}, limits=limits) as worker:
+    print("started", worker.isolation["uid"], flush=True)
+    print("slept", worker.call("convolution", "nap", {seconds}, timeout=60).value, flush=True)
+"""
+
+
+def test_two_graders_at_once_never_disturb_each_other(tmp_path):
+    """Two graders on two uids: the first finishes and cleans up while the second's call is still running; the
+    second's worker is untouched, and each took its own uid."""
+    base = free_uids(2)
+    folder = student(tmp_path / "s", "import time\ndef nap(seconds):\n    time.sleep(seconds)\n    return seconds\n")
+    graders = [subprocess.Popen([sys.executable, "-c", TWO_GRADERS.format(repository=str(REPOSITORY), base=base,
+                                                                          folder=str(folder), seconds=seconds)],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+               for seconds in (1, 8)]
+    outputs = [grader.communicate(timeout=300) for grader in graders]
+    assert [grader.returncode for grader in graders] == [0, 0], [error[-2000:] for _, error in outputs]
+    uids = {int(out.split()[1]) for out, _ in outputs}
+    assert uids == {base, base + 1}
+    assert "slept 8" in outputs[1][0]
+
+
+def test_the_filter_kills_a_call_made_through_another_abi():
+    """The filter is written for x86-64's system call table: a call through the x32 ABI (same numbers, another
+    meaning) kills the process rather than pass unchecked; the same process could make the x86-64 call."""
+    import ctypes
+    import signal
+    from autograder.sandbox import seccomp
+    pid = os.fork()
+    if pid == 0:
+        try:
+            seccomp.install()
+            libc = ctypes.CDLL(None, use_errno=True)
+            if libc.syscall(39) != os.getpid():                  # getpid, x86-64: allowed
+                os._exit(3)
+            libc.syscall(seccomp.X32_SYSCALL_BIT | 39)           # getpid, x32
+        finally:
+            os._exit(4)
+    _, status = os.waitpid(pid, 0)
+    assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGSYS, status

@@ -14,7 +14,6 @@ import pytest
 from autograder.config import CONFIG
 from autograder.sandbox import REPOSITORY, StudentError, Worker
 from autograder.sandbox import protocol
-from autograder.sandbox.identity import UID_BASE
 from autograder.sandbox.view import namespaces_available
 
 
@@ -105,7 +104,7 @@ def test_isolation_is_reported(simple_worker):
     isolation = simple_worker.isolation
     assert isolation["limits"]["memory_mb"] == CONFIG.sandbox.memory_mb
     assert isolation["mode"] in ("namespaces", "permissions")
-    assert isolation["uid"] >= UID_BASE
+    assert isolation["uid"] >= CONFIG.sandbox.uid_base
     assert isolation["network_blocked"] is ("network" in isolation["namespaces"])
     if namespaces_available():             # this machine (and CI) allow them: the report must say they held
         assert isolation["mode"] == "namespaces" and isolation["network_blocked"] is True
@@ -398,7 +397,7 @@ def test_trap_flags_scipy_inside_conv2d_only(tmp_path):
             return signal.convolve2d(inputs, filters)
     """
     image, kernel = np.arange(16.0).reshape(4, 4), np.ones((2, 2))
-    with Worker(student(tmp_path, convolution=source)) as worker:
+    with Worker(student(tmp_path, convolution=source), libraries=("numpy", "scipy")) as worker:
         reply = worker.call("convolution", "conv2d", image, kernel, 1, "VALID")
         assert reply.forbidden == ["scipy.signal.correlate2d"]
         assert reply.value.shape == (3, 3)
@@ -427,7 +426,7 @@ def test_trap_flags_tensorflow_inside_conv2d_only(tmp_path):
     inputs = np.arange(9, dtype=np.float32).reshape(1, 3, 3, 1)
     filters = np.array([[1, 2], [3, 4]], np.float32).reshape(2, 2, 1, 1)
     folder = student(tmp_path, convolution=TENSORFLOW_STUDENT)
-    with Worker(folder, modules=("convolution",)) as worker:
+    with Worker(folder, modules=("convolution",), libraries=("numpy", "tensorflow")) as worker:
         for how in ("nn", "raw", "alias"):
             reply = worker.call("convolution", "conv2d", inputs, filters, 1, "VALID", kwargs={"how": how},
                                 timeout=60)

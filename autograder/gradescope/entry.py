@@ -1,7 +1,8 @@
 """Grade one Gradescope submission: `python -m autograder.gradescope.entry --root /autograder` (run_autograder).
 
     ROOT/submission                the student's files          -> autograder.grade.grade_submission
-    ROOT/submission_metadata.json  when, who, earlier attempts  -> the optional daily submission limit
+    ROOT/submission_metadata.json  when, who, earlier attempts  -> the optional daily submission limit (read
+                                                                   first, then root-only: it holds earlier results)
     ROOT/results/results.json      written once, at the end     <- always, unless this process is killed
                                                                    (then run_autograder writes a score-0 fallback)
 
@@ -13,8 +14,10 @@ tests, explained there).
 import argparse
 import json
 import os
+import shutil
 import signal
 import sys
+import tempfile
 import traceback
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
@@ -29,6 +32,7 @@ from autograder.grade import NOT_REACHED, grade_submission, version, zero_tests
 from autograder.paths import COURSE_CONFIG as CONFIG_FILE, write_atomically
 from autograder.results import SubmissionResult
 from autograder.runner import blank_result, test_methods
+from autograder.sandbox import identity
 
 OVER_DAILY_LIMIT = "over-daily-limit"     # extra_data.status of a submission refused by the daily limit
 DAY = timedelta(hours=24)
@@ -147,6 +151,28 @@ def read_metadata(path):
     return metadata if isinstance(metadata, dict) else {}
 
 
+def seal(path):
+    """Make the metadata root-only once read: it holds earlier submissions' results (held-back scores included),
+    and the student's code must not read them. True when done (the grader runs as root)."""
+    try:
+        os.chown(path, 0, 0, follow_symlinks=False)
+        os.chmod(path, 0o600, follow_symlinks=False)
+        return True
+    except (OSError, NotImplementedError) as error:
+        print(f"== metadata: could not make {path} root-only ({error.__class__.__name__})")
+        return False
+
+
+def private_temporary_folder():
+    """A folder of the grader's own for its temporary files, under the sandboxes' state folder (root-only, not
+    listable), so that nothing of the grader's shows in the shared /tmp; Python's tempfile uses it from now on."""
+    identity.make_state_dir()
+    folder = tempfile.mkdtemp(prefix="grader-", dir=identity.STATE_DIR)
+    tempfile.tempdir = folder
+    os.environ["TMPDIR"] = folder
+    return folder
+
+
 def student_of(metadata):
     users = metadata.get("users") or []
     return ", ".join(str(user.get("email") or user.get("name") or user.get("id"))
@@ -168,6 +194,8 @@ def settings(path=CONFIG_FILE):
 def grade(root, config=CONFIG):
     """Grade ROOT/submission (or refuse it under the daily limit) with `config`; returns the SubmissionResult."""
     metadata = read_metadata(root / "submission_metadata.json")
+    if (root / "submission_metadata.json").exists():
+        seal(root / "submission_metadata.json")
     student = student_of(metadata)
     print(f"== submission {metadata.get('id', '?')} by {student or '?'} at {metadata.get('created_at', '?')}; "
           f"{len(metadata.get('previous_submissions') or [])} earlier attempt(s)")
@@ -223,7 +251,12 @@ def main(argv=None):
     config = settings()
     if config is not CONFIG:
         print(f"== config: {CONFIG_FILE.name} (the course's settings)")
-    result = grade(root, config)
+    temporary = private_temporary_folder() if os.geteuid() == 0 else None
+    try:
+        result = grade(root, config)
+    finally:
+        if temporary is not None:
+            shutil.rmtree(temporary, ignore_errors=True)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     try:
         print(report.gradescope_stdout(result), end="")

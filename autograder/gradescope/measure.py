@@ -294,7 +294,9 @@ def run_like_gradescope(autograder_zip, files, python, memory_mb=None, cpu_fract
     Docker shows it (cgroup_view "read-only", or "hidden": the limit not visible). cold: the grading's files
     (the environment, the base Python, the zip) are evicted from the page cache first.
     Returns (results.json, stdout, {"seconds", "peak_mb", "peak_unreclaimable_mb", "oom_kills"})."""
-    root = Path(tempfile.mkdtemp(prefix="gradescope-run-"))
+    # The root outside /tmp: the run gets a /tmp of its own, as a container has (what a grading leaves there, and
+    # what the student can list there, is then this run's alone, not the machine's).
+    root = Path(tempfile.mkdtemp(prefix="gradescope-run-", dir="/run" if os.geteuid() == 0 else None))
     os.chmod(root, 0o755)
     container = Container(memory_mb, cpu_fraction) if (memory_mb or cpu_fraction) else None
     try:
@@ -307,7 +309,8 @@ def run_like_gradescope(autograder_zip, files, python, memory_mb=None, cpu_fract
             evict_from_page_cache(environment, base / "lib", root / "source")
         capabilities = ",".join(["-all", *(f"+{name}" for name in DOCKER_CAPABILITIES)])
         run = f"exec setpriv --bounding-set {capabilities} {root / 'source' / 'run_autograder'}"
-        view = container.view_commands(cgroup_view) if container else []
+        view = [*(container.view_commands(cgroup_view) if container else []),
+                "mount -t tmpfs -o mode=1777,size=256m,nosuid,nodev cnn-container-tmp /tmp"]
         command = ["unshare", "--mount", "--propagation", "private", "sh", "-ec", "; ".join([*view, run])]
         env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "AUTOGRADER_ROOT": str(root),
                "AUTOGRADER_PYTHON": str(python)}

@@ -2,13 +2,12 @@
 # Gradescope runs this once, as root, when it builds the autograder image (default image: Ubuntu 22.04 with
 # Python 3.10). It installs the pinned grading requirements into a virtual environment OUTSIDE /autograder/source
 # (run_autograder makes the source unreadable to students, and the sandboxed student code must still be able to run
-# this Python). Student code runs under uids of its own (autograder/sandbox/isolation.py: UID_BASE..), which need
-# no passwd entry; the last check proves that such a uid can run this Python.
+# this Python). Student code runs under uids of its own (sandbox.uid_base.., autograder/sandbox/identity.py), which
+# need no passwd entry; the last checks prove that such a uid can run this Python and cannot read what it must not.
 set -euo pipefail
 
 SOURCE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"     # /autograder/source
 VENV=/opt/cnn-grader                                        # run_autograder's default AUTOGRADER_PYTHON lives here
-SANDBOX_UID=64000                                           # autograder/sandbox/isolation.py: UID_BASE
 
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
@@ -34,6 +33,18 @@ chmod -R a+rX "$VENV"                                       # the sandbox user r
 from autograder.stand_ins import DENIED_LIBRARIES
 print("restricted:", *restrict_libraries(DENIED_LIBRARIES))')
 LIBRARY_GID=$(cd "$SOURCE" && "$VENV/bin/python" -c 'from autograder.sandbox.isolation import LIBRARY_GID; print(LIBRARY_GID)')
+SANDBOX_UID=$(cd "$SOURCE" && "$VENV/bin/python" -c 'from autograder.config import CONFIG; print(CONFIG.sandbox.uid_base)')
+
+# The allow-list the namespaces' view makes elsewhere, made here with permissions (no namespaces on Gradescope):
+# everything under / that the model's worker is not shown (the runtime, its standard library, the allowed packages,
+# the system's shared libraries, /etc) loses its "others" bits, and the folders on the way keep only x. Leftovers
+# of this build in the shared temporary folders (pip's) go first: nothing is left there for a sandbox to load.
+find /tmp /var/tmp -mindepth 1 -maxdepth 1 -exec rm -rf --one-file-system -- {} +
+rm -rf /root/.cache
+(cd "$SOURCE" && "$VENV/bin/python" -c 'from autograder.sandbox import MODEL_WORKER_LIBRARIES
+from autograder.sandbox.identity import STATE_DIR
+from autograder.sandbox.view import restrict_image
+print("allow-list: closed", len(restrict_image(MODEL_WORKER_LIBRARIES, STATE_DIR)), "paths to the sandbox")')
 (cd / && setpriv --reuid="$SANDBOX_UID" --regid="$SANDBOX_UID" --groups="$LIBRARY_GID" \
     "$VENV/bin/python" -c 'import numpy, tensorflow, matplotlib')
 (cd / && setpriv --reuid="$SANDBOX_UID" --regid="$SANDBOX_UID" --clear-groups "$VENV/bin/python" -c '
@@ -44,4 +55,11 @@ except ImportError:
 else:   # an unreadable package folder imports as an empty namespace package: no code
     if getattr(tensorflow, "__file__", None) is not None:
         raise SystemExit("setup.sh: the NumPy-only sandbox can still import tensorflow")')
+# Listed as root, tried as a sandbox uid: other Pythons' packages, /usr/local, /opt (but the venv) stay unreadable.
+outside=$(ls -d /usr/lib/python3/dist-packages/* /usr/local/lib/* /opt/* 2>/dev/null | grep -v "^$VENV" | head -200 || true)
+(cd / && setpriv --reuid="$SANDBOX_UID" --regid="$SANDBOX_UID" --clear-groups "$VENV/bin/python" -c '
+import os, sys
+readable = [path for path in sys.argv[1:] if os.access(path, os.R_OK)]
+if readable:
+    raise SystemExit(f"setup.sh: the sandbox can still read {readable[0]}")' $outside)
 echo "setup.sh: grading environment ready in $VENV; sandbox uids from $SANDBOX_UID can run it"

@@ -56,6 +56,11 @@ FAILURE_KINDS = {"start": ("import", "memory")}
 MAX_NAMES = 1000                # names in a reply's forbidden or helpers field
 OTHER_FAILURE_KINDS = ("exception", "memory", "protocol")
 MALFORMED = "the process running your code sent the grader a malformed reply"
+# What a worker's view shows of the installed packages (with what they require): NumPy and matplotlib for a
+# conv2d's worker (student files and notebooks import matplotlib at the top, for plots); for the model's, TensorFlow
+# too.
+NUMPY_WORKER_LIBRARIES = ("numpy", "matplotlib")
+MODEL_WORKER_LIBRARIES = ("numpy", "tensorflow", "matplotlib")
 
 
 class StudentError(Exception):
@@ -86,10 +91,12 @@ class Worker:
     """
 
     def __init__(self, student_dir, limits: SandboxLimits = CONFIG.sandbox, modules=("convolution",), hide=(),
-                 deny=(), stand_ins=None):
+                 deny=(), stand_ins=None, libraries=None):
         """hide: folders the student must not see besides the grader's own (e.g. the class folder).
         deny: libraries (import names) the worker must not be able to read; stand_ins: a folder of modules put on
-        the worker's path (after the student's folder), e.g. stand-ins for the denied libraries."""
+        the worker's path (after the student's folder), e.g. stand-ins for the denied libraries. libraries: the
+        installed libraries (import names) the worker's view shows, with what they require; by default
+        MODEL_WORKER_LIBRARIES for a worker that imports assignment, else NUMPY_WORKER_LIBRARIES."""
         self.student_dir = Path(student_dir)
         self.limits = limits
         self.modules = tuple(modules)
@@ -108,7 +115,10 @@ class Worker:
         self._earlier_output = []          # bounded output of workers that were replaced
         self._output = None
 
-        self._box = Sandbox.open(limits, hide=(REPOSITORY, *hide), grader_folders=GRADER_FOLDERS, deny=deny)
+        if libraries is None:
+            libraries = MODEL_WORKER_LIBRARIES if self.runs_model else NUMPY_WORKER_LIBRARIES
+        self._box = Sandbox.open(limits, hide=(REPOSITORY, *hide), grader_folders=GRADER_FOLDERS, deny=deny,
+                                 libraries=libraries)
         self._runtime, self._scratch = self._box.runtime, self._box.scratch
         self._worker_file = self._box.add_runtime_file(WORKER_SOURCE)
         for neighbour in WORKER_NEIGHBOURS:
@@ -196,8 +206,10 @@ class Worker:
                "MPLBACKEND": "Agg"}          # students' plt.show()/savefig do no harm without a screen
         env.update({key: value for key, value in os.environ.items() if key.startswith(PASSED_ENVIRONMENT_PREFIXES)})
         env.update(SINGLE_THREAD_ENVIRONMENT)  # timed like the reference (one BLAS thread); no oversubscription
-        if self._stand_ins is not None:
-            env["PYTHONPATH"] = str(self._stand_ins)
+        path = [str(self._stand_ins)] if self._stand_ins is not None else []
+        path += self._box.python_path           # the allowed libraries, wherever they are installed
+        if path:
+            env["PYTHONPATH"] = os.pathsep.join(path)
         return env
 
     def _ensure_started(self):

@@ -1,11 +1,25 @@
-"""Whom the student's code runs as: a uid of its own from a pool, locked for the sandbox's life, and wiped.
+"""Whom the student's code runs as: a uid of its own, from a range of our own, locked for the sandbox's life.
 
-A uid is safe to wipe wholesale (every process killed with kill(-1) as that uid, its files in the shared temporary
-folders and its SysV IPC deleted) exactly because no two live sandboxes ever share one. The pool's uids need no
-passwd entry. `leftovers()` says what sandbox identities still own, for tests and `make verdicts`.
+The range (config: sandbox.uid_base, sandbox.uid_count; by default 2013265920-2013331455, 0x78000000 + 64 Ki) lies
+outside what common allocators hand out: systemd's system, regular, homed and DynamicUser uids (below 65536), its
+container ranges (524288-1879048191) and "foreign" range (from 2147352576), SSSD's and FreeIPA's identity mapping
+(200000-2000200000 by default), useradd's subordinate ranges (from 100000; /etc/subuid and /etc/subgid are read and
+their ranges skipped whatever they are), and below 2^31 (tools that treat uids as signed). Each uid is checked
+before use (`acquire_slot`): no user or group of it (getpwuid/getgrgid: local files and directories such as LDAP),
+inside this user namespace's uid_map, not locked by another sandbox of this machine, and no process of it running
+(the caller checks once it holds the lock: a uid with a process of someone else is skipped, never killed). Uids are
+drawn at random from the range, so two graders that share a kernel but not a state folder (two containers) meet on
+a uid about once in 65536 starts.
+
+Clean-up touches only what the grader made: processes through the sandbox's cgroup (kill(-1) as the uid only where
+there is no writable cgroup, and only on a uid that had no process when taken), the entries of the shared temporary
+folders and the SysV IPC objects of the uid that appeared while the sandbox held it (`Tenure`), the sandbox's own
+folders under STATE_DIR. `leftovers()` says what the uids this machine's graders used still own, for tests and
+`make verdicts`.
 """
 import errno
 import fcntl
+import grp
 import json
 import os
 import pwd
@@ -17,8 +31,6 @@ import subprocess
 import time
 from pathlib import Path
 
-UID_BASE = 64000                 # sandbox uids: UID_BASE .. UID_BASE + SLOTS - 1 (skipped if a user has one)
-SLOTS = 64
 STATE_DIR = Path("/run/cnn-autograder")        # root-only: slot locks and the sandboxes' folders
 SHARED_TEMP = ("/tmp", "/var/tmp", "/dev/shm", "/run/lock")     # the folders anyone may write
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -40,49 +52,90 @@ def make_state_dir():
     (STATE_DIR / "slots").mkdir(mode=0o700, exist_ok=True)
 
 
-def acquire_slot(skip=()):
-    """(uid, lock fd) of a free slot: a uid no user has and no live sandbox holds. Slots are taken in turn, so a
-    uid comes back only after all the others were used (what happened under one uid stays told apart)."""
-    start = next_slot_start()
-    for attempt in range(200):
-        for slot in [(start + offset) % SLOTS for offset in range(SLOTS)]:
-            uid = UID_BASE + slot
-            if uid in skip:
-                continue
-            try:
-                pwd.getpwuid(uid)
-                continue                              # a real user has this uid
-            except KeyError:
-                pass
-            fd = os.open(STATE_DIR / "slots" / str(slot), os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                return uid, fd
-            except OSError:
-                os.close(fd)
-        time.sleep(0.05)
-    raise IsolationUnavailable(f"all {SLOTS} sandbox identities are in use (too many graders at once)")
-
-
-def next_slot_start():
-    fd = os.open(STATE_DIR / "slots" / "next", os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+def acquire_slot(base, count, skip=()):
+    """(uid, lock fd) of a uid drawn at random from base .. base + count - 1 that no user or group has, no
+    subordinate range of /etc/subuid or /etc/subgid holds, this user namespace maps, and no live sandbox of this
+    machine holds (its lock file, lock_file(uid), is ours until the fd is closed). The caller then checks
+    that no process runs as it."""
+    excluded = subordinate_ranges()
+    mapped = mapped_ranges()
+    for attempt in range(400):
+        uid = base + secrets.randbelow(count)
+        if uid in skip or any(low <= uid < high for low, high in excluded) or \
+                not any(low <= uid < high for low, high in mapped) or has_name(uid):
+            if attempt % 64 == 63:
+                time.sleep(0.05)
+            continue
+        fd = os.open(lock_file(uid), os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
         try:
-            start = int(os.pread(fd, 16, 0) or b"0") % SLOTS
-        except ValueError:
-            start = 0
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, str((start + 1) % SLOTS).encode(), 0)
-        return start
-    finally:
-        os.close(fd)
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return uid, fd
+        except OSError:
+            os.close(fd)
+    raise IsolationUnavailable(
+        f"no usable sandbox uid in {base}-{base + count - 1} (sandbox.uid_base, sandbox.uid_count): each one drawn "
+        "was in use, had a user or group, lay in a subordinate range of /etc/subuid or /etc/subgid, or was not "
+        "mapped in this user namespace. Choose a free range of your own in the course's config.")
 
 
-def leftovers(uids=range(UID_BASE, UID_BASE + SLOTS)):
-    """What sandbox identities still own: live processes, files in the shared temporary folders, SysV IPC objects
-    (descriptions; empty when all is clean). Folders of the grader's own sandboxes (STATE_DIR) are not counted."""
-    uids = set(uids)
+def lock_file(uid):
+    return STATE_DIR / "slots" / f"uid-{uid}"
+
+
+def has_name(uid):
+    """True when a user or a group has this number (local files or a directory such as LDAP, through NSS)."""
+    for lookup in (pwd.getpwuid, grp.getgrgid):
+        try:
+            lookup(uid)
+            return True
+        except KeyError:
+            pass
+    return False
+
+
+def subordinate_ranges(files=("/etc/subuid", "/etc/subgid")):
+    """[(low, high)): the subordinate uid and gid ranges handed out on this machine (user:start:count lines)."""
+    ranges = []
+    for path in files:
+        try:
+            lines = Path(path).read_text().splitlines()
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.strip().split(":")
+            if len(fields) == 3 and fields[1].isdigit() and fields[2].isdigit():
+                ranges.append((int(fields[1]), int(fields[1]) + int(fields[2])))
+    return ranges
+
+
+def mapped_ranges(path="/proc/self/uid_map"):
+    """[(low, high)): the uids this user namespace can use (all of them where there is no map to read)."""
+    try:
+        rows = [line.split() for line in Path(path).read_text().splitlines()]
+        return [(int(row[0]), int(row[0]) + int(row[2])) for row in rows if len(row) == 3]
+    except (OSError, ValueError):
+        return [(0, 1 << 32)]
+
+
+def processes_of(uid):
+    """The live processes running as uid."""
+    return [pid for pid, owner, zombie in uid_table() if owner == uid and not zombie]
+
+
+def used_uids():
+    """The uids this machine's graders have used (their lock files in STATE_DIR/slots)."""
+    try:
+        return {int(name[4:]) for name in os.listdir(STATE_DIR / "slots") if name.startswith("uid-")
+                and name[4:].isdigit()}
+    except OSError:
+        return set()
+
+
+def leftovers(uids=None):
+    """What sandbox identities (by default every uid this machine's graders used) still own: live processes,
+    entries at the top of the shared temporary folders, SysV IPC objects (descriptions; empty when all is clean).
+    Folders of the grader's own sandboxes (STATE_DIR) are not counted."""
+    uids = set(used_uids() if uids is None else uids)
     found = [f"process {pid} of uid {owner}" for pid, owner, zombie in uid_table() if owner in uids and not zombie]
     for folder in SHARED_TEMP:
         for entry in entries_owned_by(folder, uids):
@@ -93,23 +146,19 @@ def leftovers(uids=range(UID_BASE, UID_BASE + SLOTS)):
 
 
 def entries_owned_by(folder, uids):
-    """Paths under folder (one file system, links not followed, iteratively) owned by one of uids."""
-    found, stack = [], [folder]
-    while stack:
-        current = stack.pop()
-        try:
-            with os.scandir(current) as entries:
-                for entry in entries:
-                    try:
-                        info = entry.stat(follow_symlinks=False)
-                    except OSError:
-                        continue
-                    if info.st_uid in uids:
+    """Paths directly in folder (links not followed) owned by one of uids: what a sandbox made there. Never a
+    search below the top: a shared folder's deeper entries belong to whoever made their parents."""
+    found = []
+    try:
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                try:
+                    if entry.stat(follow_symlinks=False).st_uid in uids:
                         found.append(entry.path)
-                    elif stat.S_ISDIR(info.st_mode):
-                        stack.append(entry.path)
-        except OSError:
-            continue
+                except OSError:
+                    continue
+    except OSError:
+        pass
     return found
 
 
@@ -141,17 +190,29 @@ def signal_uid(uid, signum):
     os.waitpid(pid, 0)
 
 
-def wipe_files_and_ipc(uid):
-    """Delete the uid's files in the shared temporary folders and its SysV IPC objects."""
-    folders = [folder for folder in SHARED_TEMP if os.path.isdir(folder)]
-    if folders:
-        # find and rm walk iteratively and never follow links: a 1,500-deep tree or a symlink farm is harmless.
-        subprocess.run(["find", *folders, "-xdev", "-mindepth", "1", "-user", str(uid), "-prune",
-                        "-exec", "rm", "-rf", "--one-file-system", "--", "{}", "+"],
-                       capture_output=True, timeout=120, check=False)
-    for kind, flag in (("shm", "-m"), ("msg", "-q"), ("sem", "-s")):
-        for identifier in ipc_ids_of(kind, uid):
-            subprocess.run(["ipcrm", flag, identifier], capture_output=True, timeout=10, check=False)
+class Tenure:
+    """What of a uid already existed when a sandbox took it (entries at the top of the shared temporary folders,
+    SysV IPC objects), so that clean-up deletes only what appeared while the sandbox held it."""
+
+    def __init__(self, uid):
+        self.uid = uid
+        self.files = set(self._files())
+        self.ipc = set(self._ipc())
+
+    def _files(self):
+        return [entry for folder in SHARED_TEMP for entry in entries_owned_by(folder, {self.uid})]
+
+    def _ipc(self):
+        return [(kind, identifier) for kind in ("shm", "msg", "sem") for identifier in ipc_ids_of(kind, self.uid)]
+
+    def clean(self):
+        """Delete the uid's entries and IPC objects that appeared since; rm never follows links, and walks a
+        1,500-deep tree without recursion limits."""
+        for entry in set(self._files()) - self.files:
+            remove_tree(entry)
+        flags = {"shm": "-m", "msg": "-q", "sem": "-s"}
+        for kind, identifier in set(self._ipc()) - self.ipc:
+            subprocess.run(["ipcrm", flags[kind], identifier], capture_output=True, timeout=10, check=False)
 
 
 def ipc_ids_of(kind, uid):
@@ -242,14 +303,28 @@ def tree(pid):
     return tree
 
 
+def stale_boxes():
+    """(uid, folder, lock fd) of each sandbox folder under STATE_DIR whose uid's lock is free: a grader killed while
+    holding it left it. The lock is the caller's until it closes the fd."""
+    found = []
+    for folder in STATE_DIR.glob("sandbox-*-*"):       # (older versions' "box-<slot>-" folders are not ours to judge)
+        held = folder.name.split("-")[1]
+        if not held.isdigit():
+            continue
+        fd = os.open(lock_file(int(held)), os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)                         # held: a live sandbox's folder (or this process's own)
+            continue
+        found.append((int(held), folder, fd))
+    return found
+
+
 def make_box(uid):
-    """A fresh folder for the sandbox of `uid` under STATE_DIR, named after its slot; the folders a grader killed
-    while holding that slot left behind (its lock is ours now, so nothing uses them) are deleted first."""
-    prefix = f"box-{uid - UID_BASE:02d}-"
-    for stale in STATE_DIR.glob(prefix + "*"):
-        remove_tree(stale)
+    """A fresh folder for the sandbox of `uid` (held by the caller) under STATE_DIR."""
     while True:
-        path = STATE_DIR / f"{prefix}{secrets.token_hex(8)}"
+        path = STATE_DIR / f"sandbox-{uid}-{secrets.token_hex(8)}"
         try:
             path.mkdir(mode=0o700)
             return path

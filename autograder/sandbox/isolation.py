@@ -5,26 +5,32 @@
     Popen(..., preexec_fn=box.enter)                         # in the child: cgroup, namespaces, limits, identity
     box.kill_all(); box.close()                              # nothing of the identity survives; never raises
 
-Identity: a uid of its own from a pool (`UID_BASE` + slot, no passwd entry needed), held with a lock file for the
-worker's whole life, so no two live sandboxes ever share one, and everything of that uid (processes, files in the
-shared temporary folders, SysV IPC) is wiped before and after use. A uid is safe to wipe wholesale exactly because
-it is never shared.
+Identity: a uid of its own drawn from a range of our own (sandbox.uid_base, uid_count; identity.py says why that
+range), checked before use (no user or group, no subordinate range, no process of it) and held with a lock file for
+the worker's whole life, so no two live sandboxes of a machine share one. Clean-up touches only what the sandbox
+made: its cgroup, its folders, and what of the uid appeared in the shared temporary folders and SysV IPC while it
+held it.
 
-View (when the kernel allows it, as root on an ordinary machine): new PID, mount, IPC, UTS and network namespaces.
-In the mount namespace /tmp, /var/tmp and /dev/shm are private tmpfs; the checkout, the class folder, home folders
-and the other sandboxes are covered by empty tmpfs, and only the Python runtime is shown again at its own path (so a
-checkout under a mode-700 folder works without opening it); /proc shows the sandbox's own processes only. Where
-namespaces are refused (Gradescope's Docker without CAP_SYS_ADMIN), file permissions do that job: the grader's
-folders lose their "others" bits, and the uid must be able to run Python or nothing runs.
+View (when the kernel allows it, as root on an ordinary machine): new PID, mount, IPC, UTS and network namespaces
+around an allow-list (view.py): a new root holding only the Python runtime, the libraries the worker may import and
+what they require, the system's shared libraries, the sandbox's own folders and private temporary folders; /proc
+shows the sandbox's own processes only. Where namespaces are refused (Gradescope's Docker without CAP_SYS_ADMIN),
+file permissions do that job: setup.sh makes the allow-list on the image, the grader's folders lose their "others"
+bits, and the uid must be able to run Python or nothing runs.
+
+Seccomp (seccomp.py), in every mode: no sockets, namespaces, ptrace, mounts, bpf, io_uring and the like; installed
+last before exec and verified from inside, or nothing is exec'd.
 
 Accounting: a cgroup per sandbox (v2, or v1 memory + pids) holds every process the student starts, from
 any thread; its memory limit counts tmpfs and shared memory, and it is killed as a whole. Without writable cgroups,
 rlimits, an RSS poll and the uid-wide kill remain, and the report says so.
 
-`report` states only what was verified: mode, uid, namespaces, whether the network is blocked, cgroup, memory limit.
+`report` states only what was verified: mode, uid, namespaces, the filter, whether the network is blocked, cgroup,
+memory limit.
 """
 import contextlib
 import os
+import platform
 import resource
 import shutil
 import signal
@@ -32,7 +38,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from autograder.sandbox import cgroups, identity, view
+from autograder.sandbox import cgroups, identity, seccomp, view
 from autograder.sandbox.identity import IsolationUnavailable, leftovers  # noqa: F401 (the package's public names)
 from autograder.sandbox.view import LIBRARY_GID, restrict_libraries  # noqa: F401 (setup.sh runs these)
 
@@ -67,10 +73,12 @@ class Sandbox:
         self._lock_fd = None
         self._hidden_fd = None          # permissions mode: the shared lock on the grader folders' changed modes
         self._namespaces = 0
-        self._hide = ()
-        self._expose = ()
+        self._view = None               # what the worker sees (namespaces mode): view.View
+        self._libraries = ()
+        self.python_path = ()           # the worker's PYTHONPATH after any stand-ins: the allowed libraries' folders
         self.limits = None
         self._oom_kills_at_start = 0
+        self._tenure = None             # what of the uid existed when it was taken (identity.Tenure)
         self._denied = ()               # library folders covered (namespaces) or unreadable (permissions)
 
     # -- opening -------------------------------------------------------------------------------------------------
@@ -82,12 +90,17 @@ class Sandbox:
         return int(min(limits.memory_mb, container // MB - GRADER_RESERVE_MB))
 
     @classmethod
-    def open(cls, limits, hide=(), grader_folders=(), deny=()):
+    def open(cls, limits, hide=(), grader_folders=(), deny=(), libraries=("numpy",)):
         """A ready sandbox (identity locked and wiped, folders made, mechanisms probed), or IsolationUnavailable.
-        deny: installed libraries (import names) the sandbox must not be able to read, e.g. ("tensorflow",)."""
+        libraries: the installed libraries (import names) the worker may import; with namespaces, they and what
+        they require are all the view shows of the installed packages (view.allowed). deny: libraries it must not
+        be able to read where permissions do the job (no namespaces), e.g. ("tensorflow",). hide: folders the
+        student must not see; the allow-list view shows nothing it does not list, so they need no handling of their
+        own (kept so that callers say what they hide); without namespaces, grader_folders lose others' bits."""
         box = cls()
         box.limits = limits
         box._denied = view.library_folders(deny)
+        box._libraries = tuple(libraries)
         try:
             box._open(hide, grader_folders)
         except BaseException:
@@ -106,41 +119,48 @@ class Sandbox:
             raise IsolationUnavailable(
                 "the grader is not running as root, so it cannot give the student's code an identity of its own. "
                 "Run it as root (sudo make grade), or, only for your own trusted code, pass --unsafe-no-sandbox.")
+        if not seccomp.supported():
+            raise IsolationUnavailable(
+                f"the sandbox's seccomp filter is written for x86-64 Linux, and this machine is {platform.machine()}: "
+                "no student code can run here.")
         identity.make_state_dir()
         self._namespaces = view.namespaces_available()
         cgroups.write("/proc/self/oom_score_adj", "-500", optional=True)   # the grader: the OOM killer's last choice
+        self._reclaim_stale()
         unusable = set()
-        while True:                 # a slot whose leftovers (of a grader that died holding it) will not die: skip it
-            self.uid, self._lock_fd = identity.acquire_slot(skip=unusable)
+        while True:
+            self.uid, self._lock_fd = identity.acquire_slot(self.limits.uid_base, self.limits.uid_count, unusable)
             self.gid = self.uid
-            # The slot's group first: creating it kills and thaws what a grader killed mid-way left in it (a frozen
-            # process cannot die, so the uid's wipe below would fail on it).
-            self.cgroup = cgroups.Cgroup.create(f"slot{self.uid - identity.UID_BASE}", self.limits,
-                                                self.memory_limit_mb(self.limits))
-            try:
-                self._wipe()
+            # The uid's group first: creating it kills and thaws what a grader killed mid-way left in it. A process
+            # of the uid still running after that is not ours (another grader's, a directory user's, a service's):
+            # the uid is left alone and another one drawn.
+            self.cgroup = cgroups.Cgroup.create(f"slot{self.uid}", self.limits, self.memory_limit_mb(self.limits))
+            if not identity.processes_of(self.uid):
                 break
-            except RuntimeError:
-                os.close(self._lock_fd)
-                unusable.add(self.uid)
+            if self.cgroup is not None:
+                self.cgroup.remove()
+                self.cgroup = None
+            os.close(self._lock_fd)
+            unusable.add(self.uid)
+            self.uid = self.gid = self._lock_fd = None      # not ours: nothing may kill or clean for it
+        self._tenure = identity.Tenure(self.uid)
+        self._skipped_uids = len(unusable)      # uids with a process of someone else on them
         self.root = identity.make_box(self.uid)
         self._make_folders(owner=self.uid)
 
-        python_paths = view.runtime_paths()
         if self._namespaces:
             mode = "namespaces"
-            asked = (*view.HIDDEN_ALWAYS, *hide, *grader_folders)
-            self._hide = view.outermost([identity.STATE_DIR, *(p for p in asked if not view.touches_system(p))])
-            # what the view replaces: the hidden folders and the private temporary ones (a venv may live in either)
-            replaced = [*self._hide, *(Path(folder) for folder in identity.SHARED_TEMP)]
-            self._expose = [path for path in view.outermost([*python_paths, self.root])
-                            if any(folder in path.parents for folder in replaced)]
+            try:
+                self._view = view.allowed(self._libraries, self.runtime, self.scratch)
+            except LookupError as error:
+                raise IsolationUnavailable(f"the sandbox's view cannot be built: {error}") from None
+            self.python_path = self._view.python_path
         else:
             mode = "permissions"
             # Only here do the instructor's folders change: their "others" bits go while a sandbox relies on it, and
             # come back when the last one closes (close, restore_others).
             self._hidden_fd = identity.hide_from_others(grader_folders)
-        problem = _python_unusable_by(self, python_paths) or _still_readable(self)
+        problem = _python_unusable_by(self) or _still_readable(self)
         if problem:
             raise IsolationUnavailable(
                 f"the sandbox identity (uid {self.uid}) cannot run {sys.executable} with NumPy ({problem}). "
@@ -149,16 +169,19 @@ class Sandbox:
                 "may create mount namespaces (root with CAP_SYS_ADMIN), which shows the runtime to the sandbox "
                 "without opening your folders.")
         self.report = {
-            "mode": mode, "uid": self.uid, "memory_limit_mb": self.memory_limit_mb(self.limits),
+            "mode": mode, "uid": self.uid, "uids_skipped": self._skipped_uids,
+            "memory_limit_mb": self.memory_limit_mb(self.limits),
             "namespaces": [name for name, flag in view.NAMESPACES.items() if self._namespaces & flag],
             "network_blocked": False,       # set by verify_running() once the worker's namespace is seen
-            "network_note": "" if self._namespaces else "network namespaces are refused here: the network is open",
+            "network_note": "",
+            "seccomp": False,               # set by verify_running() once the worker's filter is seen
             "private_temp": bool(self._namespaces),
             "cgroup": self.cgroup.version if self.cgroup else None,
             "grader_files_hidden": True,
             "grader_files_hidden_by": "a mount namespace (no permission changed)" if self._namespaces else
                                       "permissions: the others' bits of the grader's folders, restored afterwards",
             "libraries_denied": sorted({Path(folder).name for folder in self._denied}),
+            "libraries_shown": list(self._libraries) if self._namespaces else None,
         }
         if self.cgroup is None:
             self.report["cgroup_note"] = "no writable cgroup: memory is limited by rlimits and a poll"
@@ -174,6 +197,7 @@ class Sandbox:
         os.chmod(self.root, 0o711)
         self.runtime = self.root / "runtime"
         self.scratch = self.root / "scratch"
+        (self.root / "view").mkdir(mode=0o700)      # the new root the child builds its view on (namespaces)
         self.runtime.mkdir(mode=0o755)
         os.chmod(self.runtime, 0o755)
         self.scratch.mkdir(mode=0o700)
@@ -223,7 +247,7 @@ class Sandbox:
             if self._namespaces & view.CLONE_NEWPID:
                 view.wait_for_child_and_mirror_it()            # returns only in the namespace's PID 1
                 view.check(view.LIBC.prctl(view.PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "prctl")
-            view.build(self._namespaces, self._hide, self._expose, self._denied)
+            view.build(self._namespaces, self._view, self.root / "view")
             if self._namespaces & view.CLONE_NEWPID:
                 view.wait_for_child_and_mirror_it(reaper=True)  # returns only in the worker
         set_limits()
@@ -234,17 +258,23 @@ class Sandbox:
         os.setgid(self.gid)
         os.setuid(self.uid)
         view.check(view.LIBC.prctl(view.PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0), "prctl")
-
-
+        seccomp.install()           # last: raises (and so nothing is exec'd) unless verified from inside
 
     # -- while it runs -------------------------------------------------------------------------------------------
     def verify_running(self, pid):
-        """Record what can be seen of the started worker: the network is blocked only if its namespace differs."""
+        """Record what can be seen of the started worker. The network is blocked when its process runs under the
+        seccomp filter (which refused an AF_INET socket from inside before the worker was exec'd, or nothing would
+        run) or in a network namespace of its own."""
+        if self.uid is None:
+            return
+        filtered = any(seccomp.filtered(p) for p in identity.tree(pid))
+        namespaced = False
         if self._namespaces & view.CLONE_NEWNET:
             theirs, ours = view.namespace_of(pid, "net"), view.namespace_of("self", "net")
-            blocked = theirs is not None and ours is not None and theirs != ours
-            self.report["network_blocked"] = blocked
-            self.report["network_note"] = "" if blocked else "the worker's network namespace could not be verified"
+            namespaced = theirs is not None and ours is not None and theirs != ours
+        self.report["seccomp"] = filtered
+        self.report["network_blocked"] = filtered or namespaced
+        self.report["network_note"] = "" if filtered or namespaced else "the worker's filter could not be verified"
 
     def memory_bytes(self, pid):
         """Memory the sandbox holds that cannot be reclaimed: the cgroup's usage (every process, tmpfs and shared
@@ -279,21 +309,35 @@ class Sandbox:
         self._oom_kills_at_start = self.cgroup.oom_kills() if self.cgroup is not None else 0
         self.verify_running(pid)
 
+    def _reclaim_stale(self):
+        """The folders and cgroups of sandboxes whose grader was killed (their uid's lock is free): the group killed
+        (and thawed) and removed, the folder deleted. Only the grader's own folder and groups are looked at."""
+        for uid, folder, fd in identity.stale_boxes():
+            try:
+                group = cgroups.Cgroup.create(f"slot{uid}", self.limits, self.memory_limit_mb(self.limits))
+                if group is not None:
+                    group.remove()
+                identity.remove_tree(folder)
+            except OSError:
+                pass                             # tried again by the next sandbox
+            finally:
+                os.close(fd)
+
     def _wipe(self):
-        """Kill the uid's processes; without namespaces also delete its files in the shared temporary folders and
-        its SysV IPC (with them, those were private to the sandbox and died with it). Raises if some survive."""
-        if not identity.kill_uid(self.uid):
-            raise RuntimeError(f"processes of uid {self.uid} survive SIGKILL")
-        if not self._namespaces:
-            identity.wipe_files_and_ipc(self.uid)
+        """Delete what the sandbox left outside its folders: without namespaces, the uid's new entries in the shared
+        temporary folders and its new SysV IPC (with them, those were private to the sandbox and died with it)."""
+        if not self._namespaces and self._tenure is not None:
+            self._tenure.clean()
 
     # -- ending --------------------------------------------------------------------------------------------------
     def kill_all(self):
-        """SIGKILL everything of this sandbox: the cgroup as a whole, then every process of the uid. Never raises."""
+        """SIGKILL everything of this sandbox: its cgroup as a whole; where there is none, every process of the uid
+        (kill(-1) as the uid, the only way to catch a daemonised process; the uid had no process when taken, so
+        they are the sandbox's). Never raises."""
         try:
             if self.cgroup is not None:
                 self.cgroup.kill()
-            if self.uid is not None and not identity.kill_uid(self.uid):
+            elif self.uid is not None and not identity.kill_uid(self.uid):
                 self.report.setdefault("cleanup_problems", []).append(f"processes of uid {self.uid} survive")
         except Exception as error:                  # noqa: BLE001 - clean-up reports, it never fails the grading
             self.report.setdefault("cleanup_problems", []).append(f"kill: {error!r}")
@@ -346,16 +390,18 @@ def _private_temporary_folder():
 _PYTHON_CHECKED = {}
 
 
-def _python_unusable_by(box, python_paths):
+def _python_unusable_by(box):
     """None if the sandbox uid, inside the sandbox's view, can run our Python with NumPy, read the runtime and
-    write scratch; else why not. Checked once per grader process and mode (the same for every slot)."""
-    key = (bool(box._namespaces), box._denied, tuple(python_paths))
+    write scratch; else why not. Checked once per grader process, mode and view (the same for every slot)."""
+    key = (bool(box._namespaces), box._denied, box._libraries, sys.executable)
     if key in _PYTHON_CHECKED:
         return _PYTHON_CHECKED[key]
     probe_file = box.add_runtime_file(__file__)
     probe = ("import sys, os, numpy; open(sys.argv[1]).close(); "
              "open(os.path.join(sys.argv[2], '.probe'), 'w').close(); os.remove(os.path.join(sys.argv[2], '.probe'))")
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin")}
+    if box.python_path:
+        env["PYTHONPATH"] = os.pathsep.join(box.python_path)
     try:
         result = subprocess.run([sys.executable, "-s", "-c", probe, str(probe_file), str(box.scratch)],
                                 start_new_session=True, cwd="/", preexec_fn=lambda: box.enter(lambda: None),
