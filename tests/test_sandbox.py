@@ -589,9 +589,9 @@ def test_colab_imports_do_nothing_where_code_is_graded(tmp_path):
             import google.protobuf
             return google.protobuf.__file__ is not None
     """
-    folder = student(tmp_path, convolution=source)
+    folder = student(tmp_path, convolution=source, assignment="import convolution\n")
     with Worker(folder, deny=stand_ins.DENIED_LIBRARIES, stand_ins=stand_ins.FOLDER) as numpy_only:
         assert numpy_only.call("convolution", "check").value == [None, None]
-    with Worker(folder, modules=("convolution",)) as full:
-        assert full.call("convolution", "check").value == [None, None]
-        assert full.call("convolution", "protobuf").value is True
+    with Worker(folder, modules=("convolution", "assignment")) as model_worker:     # TensorFlow's view: protobuf
+        assert model_worker.call("convolution", "check").value == [None, None]
+        assert model_worker.call("convolution", "protobuf").value is True
