@@ -130,7 +130,8 @@ def test_in_gradescopes_default_container_the_grader_survives_and_memory_costs_o
 # worker is enforced by permissions (setup.sh's restrict_libraries), not by a mount view.
 ZIP_ATTACKS = ("tf_conv_in_a_thread", "trap_record_stubbed", "scipy_private_convolve", "tf_conv_only_for_big_batches",
                "speed_precomputed_on_upload", "speed_fills_output_after_reply", "speed_predicts_seeded_inputs",
-               "model_nearest_neighbour_lookup")
+               "model_nearest_neighbour_lookup", "model_lookup_scaled_by_conv", "model_lookup_notices_probes",
+               "model_lookup_learns_class_ids")
 CATALOGUE = Path(__file__).resolve().parent / "catalogue" / "attacks"
 
 
