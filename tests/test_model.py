@@ -192,6 +192,7 @@ def test_graded_digits_relabel_train_and_test_alike_and_add_fresh_noise():
 # A model in plain NumPy with variables shaped like TensorFlow's (numpy / assign): logits = inputs[:, :4] @ w.
 NUMPY_MODEL = """
     import numpy as np
+    from convolution import conv2d
 
     class Variable:
         def __init__(self, value):
@@ -208,6 +209,8 @@ NUMPY_MODEL = """
             self.seen = []
         def call(self, inputs, is_testing=False):
             self.seen.append(is_testing)
+            if is_testing:
+                conv2d(inputs, self.w.value)
             return np.asarray(inputs).reshape(len(inputs), -1)[:, :4] @ self.w.value
 
     def train(model, inputs, labels):
@@ -228,6 +231,7 @@ def test_the_worker_runs_each_evaluation_once_in_the_given_order_with_trained_or
                                   test_inputs=inputs, evaluations=order, shuffle_seed=5, timeout=120)
     flat = inputs.reshape(6, 4)
     assert result["weights"] == 1
+    assert result["own_conv_calls"] == 1
     np.testing.assert_allclose(result["logits"], flat @ weights, rtol=1e-6)
     np.testing.assert_allclose(result["logits_own"], flat @ weights, rtol=1e-6)
     # both shuffled evaluations see the same values, the trained ones in another order
@@ -235,6 +239,29 @@ def test_the_worker_runs_each_evaluation_once_in_the_given_order_with_trained_or
     assert not np.allclose(result["logits_shuffled"], result["logits"])
     shuffled = np.linalg.lstsq(flat, result["logits_shuffled"], rcond=None)[0]
     np.testing.assert_allclose(np.sort(shuffled.ravel()), np.sort(weights.ravel()), atol=1e-3)
+
+
+@pytest.mark.parametrize("layout", ["folder", "one namespace"])
+def test_the_worker_counts_the_calls_of_the_students_conv2d_on_the_is_testing_path(tmp_path, layout):
+    folder = tmp_path / "submission"
+    folder.mkdir()
+    conv2d = "def conv2d(*args):\n    return None\n"
+    model = textwrap.dedent(NUMPY_MODEL)
+    if layout == "one namespace":       # as a notebook is staged: assignment has its own conv2d
+        model = model.replace("from convolution import conv2d\n", conv2d)
+    (folder / "convolution.py").write_text(conv2d)
+    (folder / "assignment.py").write_text(model)
+    inputs = np.zeros((2, 2, 2, 1), np.float32)
+    with Worker(folder, modules=("convolution", "assignment")) as worker:
+        result = worker.run_model(num_classes=3, epochs=1, train_inputs=inputs, train_labels=np.zeros(2, int),
+                                  test_inputs=inputs, timeout=120)
+        assert result["own_conv_calls"] == 1
+        # the same model with is_testing ignored never calls it
+        (folder / "assignment.py").write_text(model.replace("if is_testing:", "if False:"))
+    with Worker(folder, modules=("convolution", "assignment")) as worker:
+        result = worker.run_model(num_classes=3, epochs=1, train_inputs=inputs, train_labels=np.zeros(2, int),
+                                  test_inputs=inputs, timeout=120)
+        assert result["own_conv_calls"] == 0
 
 
 def test_without_a_given_order_the_four_evaluations_come_in_a_secret_order(tmp_path):

@@ -109,6 +109,9 @@ class Model(GradedCase):
         self.assertGreater(accuracy, self.config.model.zero_credit_accuracy,
                            f"Your model's test accuracy ({accuracy:.1%}) is too low for the agreement of its two "
                            "paths to show anything; train the model first (part 4.1).")
+        self.assertTrue(result.get("own_conv_calls"),
+                        "With is_testing=True your model did not call your `conv2d`: on that path its first "
+                        "convolution must use your conv2d (from convolution.py) instead of tf.nn.conv2d.")
         self.assert_needs_trained_weights("logits_own_shuffled", "your conv2d, is_testing=True")
         agreement = float(np.mean(self.predictions("logits_own") == self.predictions("logits")))
         self.assertGreaterEqual(

@@ -176,8 +176,9 @@ class Worker:
         seed from the operating system's secret source, so the student's code cannot tell the real one by its place.
         Returns {"losses": [float], "weights": number of trainable variables, "logits" / "logits_own" /
         "logits_shuffled" / "logits_own_shuffled": [n_test, num_classes] (those evaluated; None where the model
-        raised, "logits" excepted: then a StudentError), "own_error": str or None (is_testing=True with the trained
-        weights), "forbidden": [str] (library convolutions inside conv2d), "seconds": {"train", "predict"}}.
+        raised, "logits" excepted: then a StudentError), "own_error": str or None and "own_conv_calls": calls of the
+        student's conv2d (is_testing=True with the trained weights), "forbidden": [str] (library convolutions inside
+        conv2d), "seconds": {"train", "predict"}}.
         """
         if "assignment" not in self.modules:
             raise ValueError("run_model needs 'assignment' among the imported modules")

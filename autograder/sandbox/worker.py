@@ -264,16 +264,20 @@ class Server:
             return failure(error)
         trained = time.perf_counter()
         weights = TrainedWeights(model, header["shuffle_seed"])
-        value = {"losses": losses, "weights": len(weights.variables), "own_error": None, "forbidden": []}
+        value = {"losses": losses, "weights": len(weights.variables), "own_error": None, "own_conv_calls": 0,
+                 "forbidden": []}
         for which, is_testing in header["evaluations"]:
             key = ("logits_own" if is_testing else "logits") + ("" if which == "trained" else "_shuffled")
             TRAP.take()
+            calls = TRAP.calls
             try:
                 weights.use(which)
                 logits = as_array(model.call(test_inputs, is_testing=is_testing),
                                   f"call(inputs, is_testing={is_testing})")
                 reply_arrays.append(logits)
                 value[key] = {"__array__": len(reply_arrays) - 1}
+                if key == "logits_own":
+                    value["own_conv_calls"] = TRAP.calls - calls
             except BaseException as error:
                 if key == "logits":
                     return failure(error)
