@@ -7,7 +7,7 @@ and json only (the grader process must stay small: no TensorFlow). `autograder.b
                            autograder/mistakes.py computes those from a case's inputs.
 - output_size.json         conv_output_size cases {in_size, filter_size, stride, padding, expected}.
 - digits.npz               the embedded digits train/test split from solution/preprocess.py's get_data(); the test
-                           images carry config.digits_test_noise (a secret perturbation against lookup).
+                           images clean (each grading adds fresh noise: cases.model.graded_digits).
 - manifest.json            versions, seeds, case counts and a sha256 of the data files (fixture_hash()).
 """
 import hashlib

@@ -7,6 +7,7 @@ worker (`autograder.sandbox`), and expected outputs come from fixtures tf.nn.con
 """
 import hashlib
 import re
+import secrets
 import tempfile
 import time
 import traceback
@@ -18,6 +19,7 @@ import numpy as np
 
 from autograder import __version__, fixture_files, forms, intake, notebooks, rules, stand_ins
 from autograder.cases import FORBIDDEN_MESSAGE, all_cases
+from autograder.cases.model import graded_digits
 from autograder.config import CONFIG
 from autograder.mistakes import FORM_DIAGNOSES
 from autograder.tolerance import same_output
@@ -303,7 +305,8 @@ class GradingSession:
         return self._digits
 
     def model_result(self):
-        """The student's CNN trained in a fresh worker: {losses, logits, logits_own, own_error}; run once."""
+        """The student's CNN trained in a fresh worker (Worker.run_model's result, plus this grading's relabelled
+        "test_labels"); run once."""
         if self._model_result is None:
             self._model_result = self._train_model()
         if isinstance(self._model_result, StudentError):
@@ -313,7 +316,10 @@ class GradingSession:
     def _train_model(self):
         if "assignment" not in self.staged.modules:
             return StudentError("missing", "No `assignment.py` in your submission, so there is no model to train.")
-        data, check = self.digits(), self.config.model
+        check = self.config.model
+        # Secret and fresh for each grading: the class ids the model is taught and the test images' noise.
+        data = graded_digits(self.digits(), self.num_classes, check.test_noise,
+                             np.random.default_rng(secrets.randbits(128)))
         try:
             result = self.worker(("convolution", "assignment")).run_model(
                 num_classes=self.num_classes, epochs=check.epochs, train_inputs=data["train_inputs"],
@@ -325,6 +331,7 @@ class GradingSession:
             return error
         # Library convolutions the trap saw inside conv2d during the model's is_testing run count like any other.
         self.runtime_forbidden.update(str(api) for api in result.get("forbidden", []))
+        result["test_labels"] = data["test_labels"]     # the grader's, whatever the worker sent
         return result
 
     def forbidden_apis(self):

@@ -132,7 +132,8 @@ def test_in_gradescopes_default_container_the_grader_survives_and_memory_costs_o
 ZIP_ATTACKS = ("tf_conv_in_a_thread", "trap_record_stubbed", "scipy_private_convolve", "tf_conv_only_for_big_batches",
                "extension_by_path_from_base_interpreter", "reads_submission_metadata", "sends_inputs_over_the_network",
                "speed_precomputed_on_upload", "speed_fills_output_after_reply", "speed_predicts_seeded_inputs",
-               "model_nearest_neighbour_lookup")
+               "model_nearest_neighbour_lookup", "model_lookup_scaled_by_conv", "model_lookup_notices_probes",
+               "model_lookup_learns_class_ids")
 CATALOGUE = Path(__file__).resolve().parent / "catalogue" / "attacks"
 
 

@@ -16,6 +16,7 @@ import fcntl
 import os
 import re
 import resource
+import secrets
 import select
 import shutil
 import signal
@@ -175,18 +176,29 @@ class Worker:
 
     def run_model(self, num_classes, epochs, train_inputs, train_labels, test_inputs, seed=CONFIG.model.seed,
                   timeout=CONFIG.model.train_timeout_s, class_name=CONFIG.model.class_name,
-                  train_function=CONFIG.model.train_function):
+                  train_function=CONFIG.model.train_function, evaluations=None, shuffle_seed=None):
         """Seed TensorFlow, build assignment.<class_name>(num_classes), train it `epochs` times with
-        assignment.<train_function>(model, inputs, labels), predict test_inputs both ways.
+        assignment.<train_function>(model, inputs, labels), then predict test_inputs once per evaluation.
 
         train_inputs [n_train, H, W, C], train_labels [n_train] or [n_train, num_classes], test_inputs [n_test, H, W, C].
-        Returns {"losses": [float], "logits": [n_test, num_classes], "logits_own": array or None,
-        "own_error": str or None, "forbidden": [str] (during is_testing=True), "seconds": {"train", "predict"}}.
+        evaluations: [(weights, is_testing)] in the order they run, weights "trained" or "shuffled" (every trainable
+        variable's values in a random order drawn from shuffle_seed); by default all four, in an order and with a
+        seed from the operating system's secret source, so the student's code cannot tell the real one by its place.
+        Returns {"losses": [float], "weights": number of trainable variables, "logits" / "logits_own" /
+        "logits_shuffled" / "logits_own_shuffled": [n_test, num_classes] (those evaluated; None where the model
+        raised, "logits" excepted: then a StudentError), "own_error": str or None and "own_conv_calls": calls of the
+        student's conv2d (is_testing=True with the trained weights), "forbidden": [str] (library convolutions inside
+        conv2d), "seconds": {"train", "predict"}}.
         """
         if "assignment" not in self.modules:
             raise ValueError("run_model needs 'assignment' among the imported modules")
+        if evaluations is None:
+            evaluations = [(weights, is_testing) for weights in ("trained", "shuffled") for is_testing in (False, True)]
+            secrets.SystemRandom().shuffle(evaluations)
         header = {"op": "model", "num_classes": int(num_classes), "epochs": int(epochs), "seed": int(seed),
-                  "class_name": str(class_name), "train_function": str(train_function)}
+                  "class_name": str(class_name), "train_function": str(train_function),
+                  "evaluations": [[str(weights), bool(is_testing)] for weights, is_testing in evaluations],
+                  "shuffle_seed": int(secrets.randbits(63) if shuffle_seed is None else shuffle_seed)}
         arrays = [np.asarray(train_inputs), np.asarray(train_labels), np.asarray(test_inputs)]
         reply, _ = self._request(header, arrays, timeout)
         if not isinstance(reply["value"], dict):

@@ -15,6 +15,7 @@ class Trap:
     def __init__(self):
         self.depth = 0
         self.seen = []
+        self.calls = 0          # calls of the watched conv2d: the model part needs is_testing=True to make some
 
     def record(self, what):
         if self.depth and what not in self.seen:
@@ -25,14 +26,19 @@ class Trap:
         return seen
 
     def watch(self, function):
-        """function wrapped so that the trap is armed while it runs."""
+        """function wrapped so that the trap is armed while it runs (and its calls counted); once."""
+        if getattr(function, "_sandbox_watched", False):
+            return function
+
         @functools.wraps(function)
         def watched(*args, **kwargs):
+            self.calls += 1
             self.depth += 1
             try:
                 return function(*args, **kwargs)
             finally:
                 self.depth -= 1
+        watched._sandbox_watched = True
         return watched
 
     def spy(self, function, label):
@@ -49,7 +55,9 @@ class Trap:
 
 
 TRAP = Trap()
-WATCHED_FUNCTIONS = {"convolution": ("conv2d",)}
+# assignment's own conv2d too: a notebook or a single file is staged as both modules, each with its own conv2d (in a
+# folder, assignment's `from convolution import conv2d` is already the watched one)
+WATCHED_FUNCTIONS = {"convolution": ("conv2d",), "assignment": ("conv2d",)}
 
 SCIPY_SIGNAL_CONVOLUTIONS = ("convolve", "correlate", "convolve2d", "correlate2d", "fftconvolve", "oaconvolve")
 SCIPY_NDIMAGE_CONVOLUTIONS = ("convolve", "correlate", "convolve1d", "correlate1d")

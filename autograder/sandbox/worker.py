@@ -245,6 +245,9 @@ class Server:
             pass                     # the student's code closed or replaced it: no line for the hang, no harm
 
     def run_model(self, header, arrays, reply_arrays):
+        """Train the student's model, then run `header["evaluations"]` in the grader's (secret, random) order: each
+        [weights, is_testing] is one ordinary `model.call(test_inputs, is_testing=...)`, with the trained weights or
+        with every trainable variable's values in a random order (`header["shuffle_seed"]`), once each."""
         assignment = self.modules["assignment"]
         train_inputs, train_labels, test_inputs = arrays[:3]
         started = time.perf_counter()
@@ -257,64 +260,64 @@ class Server:
             losses = []
             for _ in range(header["epochs"]):
                 losses += as_number_list(train(model, train_inputs, train_labels), f"{header['train_function']}()")
-            trained = time.perf_counter()
-            logits = as_array(model.call(test_inputs, is_testing=False), "call(inputs, is_testing=False)")
         except BaseException as error:
             return failure(error)
-        own_error = None
-        reply_arrays.append(logits)
-        TRAP.take()
-        try:
-            logits_own = as_array(model.call(test_inputs, is_testing=True), "call(inputs, is_testing=True)")
-            reply_arrays.append(logits_own)
-            own = {"__array__": 1}
-        except BaseException as error:
-            own_error, own = student_error_text(error), None
-        forbidden = TRAP.take()
-        predicted = time.perf_counter()
-        # What the predictions are without the first convolution: its output replaced by zeros on each path. A
-        # model whose predictions come from its convolution changes; one that looks its answers up does not.
-        zeroed = {}
-        for key, is_testing in (("logits_without_conv", False), ("logits_own_without_conv", True)):
+        trained = time.perf_counter()
+        weights = TrainedWeights(model, header["shuffle_seed"])
+        value = {"losses": losses, "weights": len(weights.variables), "own_error": None, "own_conv_calls": 0,
+                 "forbidden": []}
+        for which, is_testing in header["evaluations"]:
+            key = ("logits_own" if is_testing else "logits") + ("" if which == "trained" else "_shuffled")
+            TRAP.take()
+            calls = TRAP.calls
             try:
-                with first_convolution_zeroed(self.modules, is_testing):
-                    reply_arrays.append(as_array(model.call(test_inputs, is_testing=is_testing), "call(inputs)"))
-                zeroed[key] = {"__array__": len(reply_arrays) - 1}
-            except BaseException:          # noqa: BLE001 - a model that cannot run without it depends on it
-                zeroed[key] = None
-        TRAP.take()
-        return {"ok": True, "value": {"__dict__": {
-            "losses": losses, "logits": {"__array__": 0}, "logits_own": own, "own_error": own_error,
-            "forbidden": forbidden, **zeroed,
-            "seconds": {"__dict__": {"train": trained - started, "predict": predicted - trained}}}}}
+                weights.use(which)
+                logits = as_array(model.call(test_inputs, is_testing=is_testing),
+                                  f"call(inputs, is_testing={is_testing})")
+                reply_arrays.append(logits)
+                value[key] = {"__array__": len(reply_arrays) - 1}
+                if key == "logits_own":
+                    value["own_conv_calls"] = TRAP.calls - calls
+            except BaseException as error:
+                if key == "logits":
+                    return failure(error)
+                if key == "logits_own":
+                    value["own_error"] = student_error_text(error)
+                value[key] = None   # a model that cannot run with other weights depends on its own
+            value["forbidden"] += [api for api in TRAP.take() if api not in value["forbidden"]]
+        try:
+            weights.use("trained")
+        except BaseException:       # noqa: BLE001 - nothing runs after this; the model is the student's
+            pass
+        value["seconds"] = {"__dict__": {"train": trained - started, "predict": time.perf_counter() - trained}}
+        return {"ok": True, "value": {"__dict__": value}}
 
 
-class first_convolution_zeroed:
-    """Within it, the first convolution's output is zeros: tf.nn.conv2d's (the is_testing=False path, as the
-    assignment asks) or the student's conv2d's, wherever the assignment module reaches it (is_testing=True)."""
+class TrainedWeights:
+    """The model's trainable variables (`model.trainable_variables`, as every training loop with a GradientTape
+    uses them): their trained values, and the same values in a random order within each variable. A model whose
+    predictions come from what training produced loses them with shuffled weights; one that ignores its weights
+    (a lookup, a classifier kept beside them), or depends on them only through a positive scale, does not."""
 
-    def __init__(self, modules, is_testing):
-        self.patches = []
-        if is_testing:
-            original = getattr(modules["convolution"], "conv2d", None)
-            zeroed = lambda *args, **kwargs: np.zeros_like(np.asarray(original(*args, **kwargs)))  # noqa: E731
-            for module in modules.values():
-                if getattr(module, "conv2d", None) is original:
-                    self.patches.append((module, "conv2d", original, zeroed))
-        else:
-            tensorflow = sys.modules.get("tensorflow")
-            if tensorflow is not None:
-                original = tensorflow.nn.conv2d
-                self.patches.append((tensorflow.nn, "conv2d", original,
-                                     lambda *args, **kwargs: tensorflow.zeros_like(original(*args, **kwargs))))
+    def __init__(self, model, seed):
+        try:
+            variables = [variable for variable in list(model.trainable_variables)
+                         if callable(getattr(variable, "assign", None)) and callable(getattr(variable, "numpy", None))]
+            self.trained = [np.array(variable.numpy()) for variable in variables]
+        except BaseException:       # noqa: BLE001 - no variables to read: nothing comes from training
+            variables, self.trained = [], []
+        self.variables = variables
+        rng = np.random.default_rng(seed)
+        self.shuffled = [rng.permutation(value.reshape(-1)).reshape(value.shape) for value in self.trained]
+        self.current = "trained"
 
-    def __enter__(self):
-        for owner, name, _, replacement in self.patches:
-            setattr(owner, name, replacement)
-
-    def __exit__(self, *exc_info):
-        for owner, name, original, _ in self.patches:
-            setattr(owner, name, original)
+    def use(self, which):
+        """Give every variable its trained ("trained") or shuffled ("shuffled") values."""
+        if which != self.current:
+            self.current = None     # until every variable is assigned
+            for variable, value in zip(self.variables, self.trained if which == "trained" else self.shuffled):
+                variable.assign(value)
+            self.current = which
 
 
 class ColabOutsideColab:
