@@ -59,9 +59,10 @@ OTHER_FAILURE_KINDS = ("exception", "memory", "protocol")
 MALFORMED = "the process running your code sent the grader a malformed reply"
 # What a worker's view shows of the installed packages (with what they require): NumPy and matplotlib for a
 # conv2d's worker (student files and notebooks import matplotlib at the top, for plots); for the model's, TensorFlow
-# too.
+# and scikit-learn too (course CNN files import sklearn for a split or a metric; its bundled digits cannot score,
+# since the model part relabels the classes secretly and needs the trained weights to matter: cases/model.py).
 NUMPY_WORKER_LIBRARIES = ("numpy", "matplotlib")
-MODEL_WORKER_LIBRARIES = ("numpy", "tensorflow", "matplotlib")
+MODEL_WORKER_LIBRARIES = ("numpy", "tensorflow", "matplotlib", "sklearn")
 
 
 class StudentError(Exception):
