@@ -44,10 +44,11 @@ def csv_rows(out):
 def test_every_submission_form_is_graded_and_listed(classroom, tmp_path):
     out = tmp_path / "out"
     results = grade_all([classroom], out, jobs=2, progress=False)
-    names = {r.name for r in results}
+    names = {r.name for r in results if r.status != "skipped"}
     assert names == set(FAST) | {"zipped", "single"}
+    assert [r.name for r in results if r.status == "skipped"] == ["notes.txt"]      # listed, with why
     rows = csv_rows(out)
-    assert set(rows) == names
+    assert set(rows) == names | {"notes.txt"}
     assert rows["zipped"]["diagnosis"] == "flipped_kernel" and rows["single"]["diagnosis"] == "stride_ignored"
     assert rows["crashes_on_import"]["flags"] == "import-error:convolution.py"
     for name in names:

@@ -7,6 +7,8 @@ from pathlib import Path
 from autograder import intake
 
 GRADESCOPE_METADATA = "submission_metadata.yml"
+# The release's given files (stencil/): beside a notebook they are the student's copy of the handout, not submissions.
+RELEASE_FILES = frozenset({"preprocess.py", "check.py", "pack.py", "test_public.py"})
 
 
 def is_submission(path, depth=2):
@@ -30,7 +32,8 @@ def is_submission(path, depth=2):
     module_files = {name for module in intake.MODULES for name in intake.module_file_names(module)}
     if any(entry.name in module_files or intake.near_name_of(entry.name) for entry in entries):
         return True
-    formats = [form for form in map(intake.format_of, entries) if form is not None]
+    formats = [intake.format_of(entry) for entry in entries if entry.name not in RELEASE_FILES]
+    formats = [form for form in formats if form is not None]
     if len(formats) != 1 or not formats[0].stands_for_all:
         return False                  # loose files side by side (a class folder): each is a submission of its own
     if depth <= 0:
