@@ -571,3 +571,36 @@ def test_the_filter_kills_a_call_made_through_another_abi():
             os._exit(4)
     _, status = os.waitpid(pid, 0)
     assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGSYS, status
+
+
+OTHER_CONTAINER = """
+import shutil, sys
+from dataclasses import replace
+from pathlib import Path
+sys.path.insert(0, {repository!r})
+from autograder.config import CONFIG
+from autograder.sandbox import identity
+from autograder.sandbox.isolation import IsolationUnavailable, Sandbox
+identity.STATE_DIR = Path({state!r})          # a container of its own: its own /run, the same kernel
+try:
+    Sandbox.open(replace(CONFIG.sandbox, uid_base={base}, uid_count=1)).close()
+    print("opened")
+except IsolationUnavailable as error:
+    print("refused", error)
+finally:
+    shutil.rmtree({state!r}, ignore_errors=True)
+"""
+
+
+def test_a_grader_that_does_not_share_our_locks_leaves_our_sandbox_alone(tmp_path):
+    """Two graders in two containers on one kernel share no lock folder: the second one, offered only the uid the
+    first one's live worker runs as, refuses instead of taking (and cleaning) it; the first worker lives on."""
+    base = free_uids(1)
+    folder = student(tmp_path / "s", "import os\ndef pid():\n    return os.getpid()\n")
+    with Worker(folder, limits=replace(CONFIG.sandbox, uid_base=base, uid_count=1)) as worker:
+        first = worker.call("convolution", "pid").value
+        other = subprocess.run([sys.executable, "-c", OTHER_CONTAINER.format(
+            repository=str(REPOSITORY), state=f"/run/cnn-autograder-test-{os.getpid()}", base=base)],
+            capture_output=True, text=True, timeout=120)
+        assert other.stdout.startswith("refused"), other.stdout + other.stderr
+        assert worker.call("convolution", "pid").value == first and worker.restarts == 0
