@@ -604,3 +604,13 @@ def test_a_grader_that_does_not_share_our_locks_leaves_our_sandbox_alone(tmp_pat
             capture_output=True, text=True, timeout=120)
         assert other.stdout.startswith("refused"), other.stdout + other.stderr
         assert worker.call("convolution", "pid").value == first and worker.restarts == 0
+
+
+def test_fails_closed_when_the_filter_cannot_be_installed(monkeypatch):
+    """A filter the kernel refuses (an invalid BPF instruction: seccomp() answers EINVAL) means no student code:
+    the sandbox is refused before any submission is touched."""
+    from autograder.sandbox import seccomp
+    monkeypatch.setattr(seccomp, "program", lambda: [(0xFFFF, 0, 0, 0)])
+    monkeypatch.setattr(isolation, "_PYTHON_CHECKED", {})
+    with pytest.raises(IsolationUnavailable, match="cannot run"):
+        Sandbox.open(CONFIG.sandbox)
