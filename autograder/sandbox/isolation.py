@@ -121,6 +121,12 @@ class Sandbox:
             raise IsolationUnavailable(
                 f"the sandbox's seccomp filter is written for x86-64 Linux, and this machine is {platform.machine()}: "
                 "no student code can run here.")
+        if "problem" not in _FILTER_CHECKED:
+            _FILTER_CHECKED["problem"] = seccomp.problem()
+        problem = _FILTER_CHECKED["problem"]
+        if problem:
+            raise IsolationUnavailable(f"the sandbox's seccomp filter cannot be installed here ({problem}): no student "
+                                       "code can run without it.")
         identity.make_state_dir()
         self._namespaces = view.namespaces_available()
         cgroups.write("/proc/self/oom_score_adj", "-500", optional=True)   # the grader: the OOM killer's last choice
@@ -360,6 +366,7 @@ def _private_temporary_folder():
 
 
 _PYTHON_CHECKED = {}
+_FILTER_CHECKED = {}            # seccomp.problem(), once per grader process
 
 
 def _python_unusable_by(box):
