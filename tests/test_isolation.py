@@ -642,3 +642,46 @@ def test_the_allow_list_is_computed_once_per_environment_and_again_after_an_inst
     time.sleep(0.01)
     (site / "newly_installed-1.0.dist-info").mkdir()          # what pip does to the folder
     assert view._cached_on_disk(("numpy",), compute) == first and len(computed) == 2
+
+
+OTHER_CONTAINER = """
+import shutil, sys
+from dataclasses import replace
+from pathlib import Path
+sys.path.insert(0, {repository!r})
+from autograder.config import CONFIG
+from autograder.sandbox import identity
+from autograder.sandbox.isolation import IsolationUnavailable, Sandbox
+identity.STATE_DIR = Path({state!r})          # a container of its own: its own /run, the same kernel
+try:
+    Sandbox.open(replace(CONFIG.sandbox, uid_base={base}, uid_count=1)).close()
+    print("opened")
+except IsolationUnavailable as error:
+    print("refused", error)
+finally:
+    shutil.rmtree({state!r}, ignore_errors=True)
+"""
+
+
+def test_a_grader_that_does_not_share_our_locks_leaves_our_sandbox_alone(tmp_path):
+    """Two graders in two containers on one kernel share no lock folder: the second one, offered only the uid the
+    first one's live worker runs as, refuses instead of taking (and cleaning) it; the first worker lives on."""
+    base = free_uids(1)
+    folder = student(tmp_path / "s", "import os\ndef pid():\n    return os.getpid()\n")
+    with Worker(folder, limits=replace(CONFIG.sandbox, uid_base=base, uid_count=1)) as worker:
+        first = worker.call("convolution", "pid").value
+        other = subprocess.run([sys.executable, "-c", OTHER_CONTAINER.format(
+            repository=str(REPOSITORY), state=f"/run/cnn-autograder-test-{os.getpid()}", base=base)],
+            capture_output=True, text=True, timeout=120)
+        assert other.stdout.startswith("refused"), other.stdout + other.stderr
+        assert worker.call("convolution", "pid").value == first and worker.restarts == 0
+
+
+def test_fails_closed_when_the_filter_cannot_be_installed(monkeypatch):
+    """A filter the kernel refuses (an invalid BPF instruction: seccomp() answers EINVAL) means no student code:
+    the sandbox is refused before any submission is touched."""
+    from autograder.sandbox import seccomp
+    monkeypatch.setattr(seccomp, "program", lambda: [(0xFFFF, 0, 0, 0)])
+    monkeypatch.setattr(isolation, "_FILTER_CHECKED", {})
+    with pytest.raises(IsolationUnavailable, match="seccomp filter cannot be installed here .*Invalid argument"):
+        Sandbox.open(CONFIG.sandbox)

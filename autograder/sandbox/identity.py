@@ -8,8 +8,8 @@ their ranges skipped whatever they are), and below 2^31 (tools that treat uids a
 before use (`acquire_slot`): no user or group of it (getpwuid/getgrgid: local files and directories such as LDAP),
 inside this user namespace's uid_map, not locked by another sandbox of this machine, and no process of it running
 (the caller checks once it holds the lock: a uid with a process of someone else is skipped, never killed). Uids are
-drawn at random from the range, so two graders that share a kernel but not a state folder (two containers) meet on
-a uid about once in 65536 starts.
+drawn at random from the range, so two graders that share a kernel but not a state folder (two containers) draw the
+same uid about once in 65536 starts, and the second skips it if the first one's worker runs.
 
 Clean-up touches only what the grader made: processes through the sandbox's cgroup (kill(-1) as the uid only where
 there is no writable cgroup, and only on a uid that had no process when taken), the entries of the shared temporary

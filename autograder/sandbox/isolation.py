@@ -123,6 +123,12 @@ class Sandbox:
             raise IsolationUnavailable(
                 f"the sandbox's seccomp filter is written for x86-64 Linux, and this machine is {platform.machine()}: "
                 "no student code can run here.")
+        if "problem" not in _FILTER_CHECKED:
+            _FILTER_CHECKED["problem"] = seccomp.problem()
+        problem = _FILTER_CHECKED["problem"]
+        if problem:
+            raise IsolationUnavailable(f"the sandbox's seccomp filter cannot be installed here ({problem}): no student "
+                                       "code can run without it.")
         identity.make_state_dir()
         self._namespaces = view.namespaces_available()
         cgroups.write("/proc/self/oom_score_adj", "-500", optional=True)   # the grader: the OOM killer's last choice
@@ -131,15 +137,13 @@ class Sandbox:
         while True:
             self.uid, self._lock_fd = identity.acquire_slot(self.limits.uid_base, self.limits.uid_count, unusable)
             self.gid = self.uid
-            # The uid's group first: creating it kills and thaws what a grader killed mid-way left in it. A process
-            # of the uid still running after that is not ours (another grader's, a directory user's, a service's):
-            # the uid is left alone and another one drawn.
-            self.cgroup = cgroups.Cgroup.create(f"slot{self.uid}", self.limits, self.memory_limit_mb(self.limits))
+            # A process of the uid is not ours to touch (another container's grader, a directory user's, a
+            # service's; a grader of this machine killed mid-way had its leftovers reclaimed above): the uid is left
+            # alone, and checked before its group is made, since making it kills what the group holds.
             if not identity.processes_of(self.uid):
+                self.cgroup = cgroups.Cgroup.create(f"slot{self.uid}", self.limits,
+                                                    self.memory_limit_mb(self.limits))
                 break
-            if self.cgroup is not None:
-                self.cgroup.remove()
-                self.cgroup = None
             os.close(self._lock_fd)
             unusable.add(self.uid)
             self.uid = self.gid = self._lock_fd = None      # not ours: nothing may kill or clean for it
@@ -388,6 +392,7 @@ def _private_temporary_folder():
 
 
 _PYTHON_CHECKED = {}
+_FILTER_CHECKED = {}            # seccomp.problem(), once per grader process
 
 
 def _python_unusable_by(box):

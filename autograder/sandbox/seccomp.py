@@ -127,3 +127,22 @@ def filtered(pid):
     except OSError:
         return False
     return fields.get("Seccomp", "").strip() == "2" and fields.get("NoNewPrivs", "").strip() == "1"
+
+
+def problem():
+    """None when the filter installs and holds here (tried in a forked child), else why not."""
+    reader, writer = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(reader)
+        try:
+            install()
+            os._exit(0)
+        except BaseException as error:       # noqa: BLE001 - the child reports and exits, whatever it was
+            os.write(writer, str(error).encode()[:500])
+            os._exit(1)
+    os.close(writer)
+    with os.fdopen(reader, "rb") as pipe:
+        message = pipe.read().decode(errors="replace")
+    _, status = os.waitpid(pid, 0)
+    return None if os.waitstatus_to_exitcode(status) == 0 else (message or f"exit status {status}")
