@@ -49,6 +49,7 @@ MB = 1024 * 1024
 STUCK_FILE = ".where-it-was-stuck.txt"     # worker.STUCK_FILE, in the scratch folder
 STACK_FRAME = re.compile(r'File "(?P<file>[^"\n]+)", line (?P<line>\d+) in ')   # a line of a faulthandler dump
 MAX_STUCK_CHARS = 64 * 1024
+STUCK_WAIT_SECONDS = 0.5        # how long a timed-out call's dump is waited for
 F_SETPIPE_SZ = getattr(fcntl, "F_SETPIPE_SZ", 1031)      # Linux; Python 3.10 has the name
 POLL_SECONDS = 0.1              # how often a waiting grader checks the worker's memory and life
 PASSED_ENVIRONMENT_PREFIXES = ("OPENBLAS_", "OMP_")
@@ -388,10 +389,14 @@ class Worker:
     def _where_stuck(self):
         """", stopped in convolution.py, line 23 (`code`)" from the dump the worker wrote just before the deadline
         (worker.STUCK_FILE), or "". The student's own process wrote it: it is feedback, never a score."""
-        try:
-            dump = (self._scratch / STUCK_FILE).read_text(errors="replace")[:MAX_STUCK_CHARS]
-        except OSError:
-            return ""
+        dump, waited = "", time.monotonic() + STUCK_WAIT_SECONDS
+        while not STACK_FRAME.search(dump) and time.monotonic() < waited:   # a loaded machine may write it late
+            try:
+                dump = (self._scratch / STUCK_FILE).read_text(errors="replace")[:MAX_STUCK_CHARS]
+            except OSError:
+                pass
+            if not STACK_FRAME.search(dump):
+                time.sleep(0.05)
         files = {f"{module}.py" for module in self.modules}
         for match in STACK_FRAME.finditer(dump):
             name = match["file"].rsplit("/", 1)[-1]

@@ -231,16 +231,16 @@ class Server:
         return reply
 
     def watch_for_a_hang(self, timeout):
-        """Shortly before the grader's deadline, write where every thread is to STUCK_FILE: when the call times
+        """Shortly before the grader's deadline (0.5 s or a tenth of it), write where every thread is to STUCK_FILE:
+        when the call times
         out the grader tells the student the line it was stuck on (feedback only: this is the student's process)."""
-        if not isinstance(timeout, (int, float)) or timeout <= 0.5:
-            return
         try:
             if self.stuck is None:
                 self.stuck = open(STUCK_FILE, "w")
             self.stuck.seek(0)
-            self.stuck.truncate()
-            faulthandler.dump_traceback_later(timeout * 0.9, file=self.stuck)
+            self.stuck.truncate()            # no earlier call's dump can be read for this one
+            if isinstance(timeout, (int, float)) and timeout > 0.5:
+                faulthandler.dump_traceback_later(min(timeout * 0.9, timeout - 0.5), file=self.stuck)
         except (OSError, ValueError):
             pass                     # the student's code closed or replaced it: no line for the hang, no harm
 
