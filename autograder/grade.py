@@ -29,8 +29,9 @@ from autograder.runner import blank_result, error_summary, number_key, run_cases
 from autograder.sandbox import IsolationUnavailable, StudentError, Worker, identity
 
 # What the NumPy-only worker's stand-ins raise (autograder/stand_ins/_forbidden_library.py).
+# (a notebook's place, once located: "called in hw.ipynb, cell 3, line 2")
 FORBIDDEN_LIBRARY_USE = re.compile(
-    r"ForbiddenLibraryError: `(?P<api>[\w.()]+)` (?:called|used) in \S+, line (?P<line>\d+)")
+    r"ForbiddenLibraryError: `(?P<api>[\w.()]+)` (?:called|used) in [^,\n]+,(?P<cell> cell \d+,)? line (?P<line>\d+)")
 # "convolution.py, line 23" and traceback lines' 'File "convolution.py", line 23' (see GradingSession.located)
 STUDENT_PLACE = re.compile(r'(?P<module>convolution|assignment)\.py(?P<quote>"?), line (?P<line>\d+)')
 MISSING_NAME = re.compile(r"module '(?P<module>\w+)' has no attribute '(?P<name>\w+)'")
@@ -98,9 +99,14 @@ class GradingSession:
             self._static_findings, self.static_library_calls = [], []
             try:
                 source = (self.staged.directory / "convolution.py").read_text()
-                self._static_findings = [f"`{f.api}` (line {f.line})" for f in rules.find_forbidden(source)]
+
+                def named(finding):     # a notebook's line as the student sees it: "cell 3, line 2"
+                    place = notebooks.notebook_place(source, finding.line)
+                    where = f"cell {place[1]}, line {place[2]}" if place else f"line {finding.line}"
+                    return f"`{finding.api}` ({where})"
+                self._static_findings = [named(f) for f in rules.find_forbidden(source)]
                 if self.config.numpy_only:
-                    self.static_library_calls = [f"`{f.api}` (line {f.line})" for f in
+                    self.static_library_calls = [named(f) for f in
                                                  rules.find_forbidden(source, judge=rules.library_call)]
             except SyntaxError as error:   # the import fails in the worker and says so, with the line
                 self.static_unparsable = f"{error.msg} (line {error.lineno})"
@@ -192,7 +198,8 @@ class GradingSession:
             self.flags.add(FLAG_OF_KIND[error.kind] + (f":{module}.py" if error.kind == "import" and module else ""))
         found = FORBIDDEN_LIBRARY_USE.match(error.message) if error.kind == "exception" else None
         if found:
-            self.runtime_forbidden.add(f"`{found['api']}` (line {found['line']})")
+            self.runtime_forbidden.add(f"`{found['api']}` ({(found['cell'] or '').strip()} line {found['line']})"
+                                       .replace("( ", "("))
         if error.kind == "timeout":
             self.stopped = f"not run: your code timed out earlier in this part ({error.message})"
         elif error.kind == "memory":
