@@ -37,7 +37,6 @@ import hashlib
 import io
 import keyword
 import math
-import re
 import shutil
 import sys
 import tempfile

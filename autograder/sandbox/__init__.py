@@ -34,6 +34,7 @@ from autograder.config import CONFIG, SandboxLimits
 from autograder.paths import ROOT
 from autograder.reference import SINGLE_THREAD_ENVIRONMENT
 from autograder.sandbox import identity, protocol
+from autograder.sandbox.worker import STUCK_FILE   # where a worker writes where it was stuck (its scratch)
 from autograder.sandbox.isolation import UNSAFE_BANNER, IsolationUnavailable, Sandbox  # noqa: F401 (re-exported)
 
 WORKER_SOURCE = Path(__file__).with_name("worker.py")
@@ -46,7 +47,6 @@ WORKER_NEIGHBOURS = tuple(Path(__file__).with_name(name) for name in ("protocol.
 REPOSITORY = ROOT
 GRADER_FOLDERS = tuple(REPOSITORY / name for name in ("autograder", "solution", ".git", "dist", "examples", "tests"))
 MB = 1024 * 1024
-STUCK_FILE = ".where-it-was-stuck.txt"     # worker.STUCK_FILE, in the scratch folder
 STACK_FRAME = re.compile(r'File "(?P<file>[^"\n]+)", line (?P<line>\d+) in ')   # a line of a faulthandler dump
 MAX_STUCK_CHARS = 64 * 1024
 STUCK_WAIT_SECONDS = 0.5        # how long a timed-out call's dump is waited for
